@@ -1,0 +1,43 @@
+package spec
+
+// Step is one step the model took while judging an exchange, for people
+// debugging a verdict ("why was this blocked?").
+type Step struct {
+	Stage  Stage  // the stage the step belongs to ("" for the request itself)
+	Text   string // what was checked and what came out
+	Anchor string // fetch.bs id of the rule applied
+}
+
+// SentRequest is a request the browser sends on the network for an
+// exchange, as the server receives it: the ground truth a case server can
+// compare with.
+type SentRequest struct {
+	Preflight bool   // an OPTIONS preflight rather than the actual request
+	URL       string // the URL requested
+	Method    string // OPTIONS for a preflight
+	Origin    string // the Origin header, "" when none is sent
+	// ACRM and ACRH are the Access-Control-Request-Method and
+	// -Headers values of a preflight ("" when absent).
+	ACRM, ACRH string
+}
+
+// Trace records how a verdict was reached.
+type Trace struct {
+	Steps []Step
+	Sent  []SentRequest
+}
+
+// Judge runs the Fetch Standard's CORS algorithms over an exchange and
+// returns the verdict. It never fails: malformed input (a bad URL, method or
+// header) is judged the way a browser would treat it.
+func Judge(ex Exchange) Verdict {
+	var j judge
+	return j.run(&ex)
+}
+
+// Explain is Judge with a record of every step taken and every request sent.
+func Explain(ex Exchange) (Verdict, Trace) {
+	j := judge{trace: &Trace{}}
+	v := j.run(&ex)
+	return v, *j.trace
+}
