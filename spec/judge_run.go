@@ -1,0 +1,331 @@
+package spec
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// maxRedirects is the number of redirects a fetch follows; the next one is
+// a network error.
+const maxRedirects = 20
+
+// defaultPreflightAnswer is the preflight response assumed when an exchange
+// gives none: status 200, no headers.
+var defaultPreflightAnswer = Response{Status: 200}
+
+// judge holds the state of one judgement: the request as it evolves through
+// redirects (method, headers, URL, taint), and the optional trace.
+type judge struct {
+	trace *Trace
+
+	origin     Origin // the request's origin
+	originStr  string // its serialization as given
+	creds      Credentials
+	method     string
+	headers    []Header // forbidden headers dropped, values normalized
+	hasBody    bool
+	force      bool
+	cur        urlParts // the current URL
+	curStr     string
+	corsTaint  bool // response tainting is "cors"
+	tainted    bool // redirect-taint is not "same-origin": the origin serializes as null
+	preflights int
+	buf        [8]Header // backing array for headers when they fit
+}
+
+func (j *judge) step(stage Stage, anchor, format string, args ...any) {
+	if j.trace != nil {
+		j.trace.Steps = append(j.trace.Steps, Step{Stage: stage, Text: fmt.Sprintf(format, args...), Anchor: anchor})
+	}
+}
+
+func (j *judge) sent(r SentRequest) {
+	if j.trace != nil {
+		j.trace.Sent = append(j.trace.Sent, r)
+	}
+}
+
+// serializedOrigin is "byte-serializing a request origin": "null" once the
+// redirect-taint is not same-origin.
+func (j *judge) serializedOrigin() string {
+	if j.tainted || j.origin.Opaque {
+		return "null"
+	}
+	return j.originStr
+}
+
+func (j *judge) blocked(stage Stage, reason Reason, hop int, detail string) Verdict {
+	j.step(stage, reason.Anchor(), "blocked: %s (%s)", reason, reason.Doc())
+	return Verdict{Outcome: Blocked, Stage: stage, Reason: reason, Hop: hop, Detail: detail,
+		Preflight: j.preflights > 0, Preflights: j.preflights}
+}
+
+func (j *judge) run(ex *Exchange) Verdict {
+	req := &ex.Request
+	if v, stop := j.prepare(req); stop {
+		return v
+	}
+	for hop := 0; ; hop++ {
+		if !j.corsTaint && j.cur.sameOriginAs(j.origin) && !j.origin.Opaque {
+			j.step("", "main-fetch", "%s is same-origin with the request origin %s: no CORS protocol (response tainting basic)", j.curStr, j.originStr)
+			j.sent(SentRequest{URL: j.curStr, Method: j.method, Origin: j.sameOriginOriginHeader()})
+		} else {
+			if !j.corsTaint {
+				j.step("", "main-fetch", "%s is cross-origin for %s: response tainting becomes cors", j.curStr, j.serializedOrigin())
+			}
+			j.corsTaint = true
+			if v, stop := j.maybePreflight(ex, hop); stop {
+				return v
+			}
+			j.sent(SentRequest{URL: j.curStr, Method: j.method, Origin: j.serializedOrigin()})
+		}
+		if hop < len(ex.Redirects) && ex.Redirects[hop].Location != "" {
+			if v, stop := j.redirect(&ex.Redirects[hop], hop); stop {
+				return v
+			}
+			continue
+		}
+		return j.final(ex, hop)
+	}
+}
+
+// prepare runs the checks fetch() and the Request constructor make before
+// anything is sent, and sets up the request state.
+func (j *judge) prepare(req *Request) (Verdict, bool) {
+	j.creds = req.Credentials
+	if j.creds == "" {
+		j.creds = CredentialsSameOrigin
+	}
+	j.originStr = req.Origin
+	if o, err := ParseOrigin(req.Origin); err == nil {
+		j.origin = o
+	} else {
+		// Not a serialized origin: treat it as an origin that is never
+		// same-origin with anything, compared byte-for-byte as given.
+		j.origin = Origin{Opaque: req.Origin == "null"}
+		j.origin.Scheme = "\x00invalid"
+	}
+	// The Request constructor parses the URL and rejects credentials in it;
+	// main fetch later rejects schemes other than http(s).
+	u, ok := parseAbsoluteURL(req.URL)
+	if !ok || u.badPort {
+		j.step(StageRequest, "dom-request", "URL %q does not parse as an absolute URL", req.URL)
+		return j.blocked(StageRequest, SchemeNotHTTP, 0, req.URL), true
+	}
+	if u.userinfo {
+		j.step(StageRequest, "dom-request", "URL %q includes credentials", req.URL)
+		return j.blocked(StageRequest, URLCredentials, 0, req.URL), true
+	}
+	j.cur, j.curStr = u, req.URL
+	m := req.Method
+	if m == "" {
+		m = "GET"
+	}
+	if !IsToken(m) {
+		return j.blocked(StageRequest, MethodInvalid, 0, m), true
+	}
+	if IsForbiddenMethod(m) {
+		return j.blocked(StageRequest, MethodForbidden, 0, m), true
+	}
+	j.method = NormalizeMethod(m)
+	if j.method != m {
+		j.step("", "concept-method-normalize", "method %q normalizes to %q", m, j.method)
+	}
+	clean := true
+	for i := range req.Headers {
+		h := &req.Headers[i]
+		v := NormalizeHeaderValue(h.Value)
+		if !IsToken(h.Name) || strings.ContainsAny(v, "\x00\r\n") {
+			return j.blocked(StageRequest, HeaderInvalid, 0, h.Name), true
+		}
+		if v != h.Value || IsForbiddenRequestHeader(h.Name, v) {
+			clean = false
+		}
+	}
+	if req.HasBody && (j.method == "GET" || j.method == "HEAD") {
+		return j.blocked(StageRequest, BodyWithGetOrHead, 0, j.method), true
+	}
+	if !u.isHTTPScheme() {
+		j.step(StageRequest, "main-fetch", "URL %q is not an http(s) URL", req.URL)
+		return j.blocked(StageRequest, SchemeNotHTTP, 0, req.URL), true
+	}
+	j.hasBody = req.HasBody
+	j.force = req.ForcePreflight
+	addContentType := req.HasBody && !hasHeader(req.Headers, "Content-Type")
+	addAccept := !hasHeader(req.Headers, "Accept")
+	if clean && !addContentType && !addAccept {
+		j.headers = req.Headers
+		return Verdict{}, false
+	}
+	// The Headers object drops forbidden request headers and stores
+	// normalized values; a string body adds its Content-Type; fetch adds
+	// `Accept: */*` when script set no Accept. The list is built in the
+	// judge's own array when it fits, so that judging does not allocate.
+	hs := j.buf[:0]
+	for _, h := range req.Headers {
+		v := NormalizeHeaderValue(h.Value)
+		if IsForbiddenRequestHeader(h.Name, v) {
+			j.step("", "forbidden-request-header", "header %s is a forbidden request-header: dropped", h.Name)
+			continue
+		}
+		hs = append(hs, Header{h.Name, v})
+	}
+	if addContentType {
+		j.step("", "concept-bodyinit-extract", "a string body adds Content-Type: text/plain;charset=UTF-8")
+		hs = append(hs, Header{"Content-Type", "text/plain;charset=UTF-8"})
+	}
+	if addAccept {
+		j.step("", "concept-fetch", "fetch appends the default Accept: */*")
+		hs = append(hs, Header{"Accept", "*/*"})
+	}
+	j.headers = hs
+	return Verdict{}, false
+}
+
+func hasHeader(h []Header, name string) bool {
+	n, _ := HeaderLines(h, name)
+	return n > 0
+}
+
+// sameOriginOriginHeader is the Origin header of a same-origin request: sent
+// for methods other than GET and HEAD.
+func (j *judge) sameOriginOriginHeader() string {
+	if j.method == "GET" || j.method == "HEAD" {
+		return ""
+	}
+	return j.serializedOrigin()
+}
+
+func (j *judge) preflightRequest() PreflightRequest {
+	return PreflightRequest{Origin: j.serializedOrigin(), Method: j.method, Headers: j.headers,
+		Credentials: j.creds, ForcePreflight: j.force}
+}
+
+func (j *judge) needsPreflight() bool {
+	if j.force || !IsSafelistedMethod(j.method) {
+		return true
+	}
+	over := safelistTotal(j.headers) > SafelistTotalLimit
+	for i := range j.headers {
+		if over || !IsSafelistedRequestHeader(j.headers[i].Name, j.headers[i].Value) {
+			return true
+		}
+	}
+	return false
+}
+
+// maybePreflight sends and checks a CORS preflight when the request needs
+// one.
+func (j *judge) maybePreflight(ex *Exchange, hop int) (Verdict, bool) {
+	if !j.needsPreflight() {
+		j.step("", "main-fetch", "method %s is CORS-safelisted and every header is CORS-safelisted: no preflight", j.method)
+		return Verdict{}, false
+	}
+	j.preflights++
+	if j.trace != nil {
+		acrh := strings.Join(UnsafeRequestHeaderNames(j.headers), ",")
+		j.step(StagePreflight, "cors-preflight-fetch-0", "preflight OPTIONS %s (Origin: %s, Access-Control-Request-Method: %s, Access-Control-Request-Headers: %q)",
+			j.curStr, j.serializedOrigin(), j.method, acrh)
+		j.sent(SentRequest{Preflight: true, URL: j.curStr, Method: "OPTIONS", Origin: j.serializedOrigin(), ACRM: j.method, ACRH: acrh})
+	}
+	p := ex.Preflight
+	if p == nil {
+		p = &defaultPreflightAnswer
+		j.step(StagePreflight, "cors-preflight-fetch-0", "no preflight answer given: the server answers 200 with no headers")
+	}
+	reason, detail := CheckPreflight(j.preflightRequest(), *p)
+	if reason != ReasonNone {
+		j.step(StagePreflight, reason.Anchor(), "preflight response (status %d) fails: %s %q", p.Status, reason, detail)
+		return j.blocked(StagePreflight, reason, hop, detail), true
+	}
+	j.step(StagePreflight, "cors-preflight-fetch-0", "preflight response passes: CORS check, ok status %d, method %s and every unsafe header allowed", p.Status, j.method)
+	return Verdict{}, false
+}
+
+// redirect handles one redirect hop: the CORS check on the redirect
+// response, then HTTP-redirect fetch.
+func (j *judge) redirect(rd *Redirect, hop int) (Verdict, bool) {
+	if j.corsTaint {
+		if reason, detail := CORSCheck(j.serializedOrigin(), j.creds, rd.Headers); reason != ReasonNone {
+			j.step(StageRedirect, reason.Anchor(), "redirect %d (status %d) fails the CORS check: %s %q", hop, rd.Status, reason, detail)
+			return j.blocked(StageRedirect, reason, hop, detail), true
+		}
+		j.step(StageRedirect, "concept-cors-check", "redirect %d (status %d) passes the CORS check", hop, rd.Status)
+	}
+	locStr, loc, ok := resolveLocation(j.curStr, rd.Location)
+	switch {
+	case !ok:
+		return j.blocked(StageRedirect, RedirectLocationInvalid, hop, rd.Location), true
+	case !loc.isHTTPScheme():
+		return j.blocked(StageRedirect, RedirectScheme, hop, rd.Location), true
+	case hop >= maxRedirects:
+		return j.blocked(StageRedirect, RedirectLimit, hop, rd.Location), true
+	case loc.userinfo && (!loc.sameOriginAs(j.origin) || j.corsTaint):
+		return j.blocked(StageRedirect, RedirectCredentials, hop, rd.Location), true
+	}
+	if rd.Status == 301 || rd.Status == 302 {
+		if j.method == "POST" {
+			j.toGET(rd.Status)
+		}
+	} else if rd.Status == 303 && j.method != "GET" && j.method != "HEAD" {
+		j.toGET(rd.Status)
+	}
+	if !j.cur.sameOrigin(loc) && hasHeader(j.headers, "Authorization") {
+		j.step(StageRedirect, "concept-http-redirect-fetch", "redirect to another origin: Authorization removed")
+		j.headers = without(j.headers, IsNonWildcardRequestHeaderName)
+	}
+	if !loc.sameOrigin(j.cur) && !j.cur.sameOriginAs(j.origin) && !j.tainted {
+		j.tainted = true
+		j.step(StageRedirect, "concept-request-tainted-origin", "redirect from %s to another origin: redirect-taint, the request origin now serializes as null", j.curStr)
+	}
+	j.step(StageRedirect, "concept-http-redirect-fetch", "redirect %d (status %d) to %s", hop, rd.Status, locStr)
+	j.cur, j.curStr = loc, locStr
+	return Verdict{}, false
+}
+
+func (j *judge) toGET(status int) {
+	j.step(StageRedirect, "concept-http-redirect-fetch", "status %d: method %s becomes GET, body and request-body headers removed", status, j.method)
+	j.method = "GET"
+	j.hasBody = false
+	j.headers = without(j.headers, isRequestBodyHeaderName)
+}
+
+func isRequestBodyHeaderName(name string) bool {
+	return equalFold(name, "Content-Encoding") || equalFold(name, "Content-Language") ||
+		equalFold(name, "Content-Location") || equalFold(name, "Content-Type")
+}
+
+// without returns the headers whose names drop does not match, in a new
+// slice (the caller's slice is never modified).
+func without(h []Header, drop func(string) bool) []Header {
+	out := make([]Header, 0, len(h))
+	for _, x := range h {
+		if !drop(x.Name) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// final judges the final response.
+func (j *judge) final(ex *Exchange, hop int) Verdict {
+	resp := &ex.Response
+	if hop < len(ex.Redirects) {
+		// A redirect without a Location is the response.
+		resp = &Response{Status: ex.Redirects[hop].Status, Headers: ex.Redirects[hop].Headers}
+	}
+	if j.corsTaint {
+		if reason, detail := CORSCheck(j.serializedOrigin(), j.creds, resp.Headers); reason != ReasonNone {
+			j.step(StageResponse, reason.Anchor(), "response (status %d) fails the CORS check: %s %q", resp.Status, reason, detail)
+			return j.blocked(StageResponse, reason, hop, detail)
+		}
+		j.step(StageResponse, "concept-cors-check", "response (status %d) passes the CORS check for origin %s", resp.Status, j.serializedOrigin())
+	}
+	exposed := ExposedHeaderNames(resp.Headers, j.corsTaint, j.creds)
+	if j.trace != nil {
+		j.step("", "concept-filtered-response-cors", "script can read %d header name(s): %s", len(exposed), strings.Join(exposed, ", "))
+		j.step("", "", "allowed after %s redirect(s) and %d preflight(s)", strconv.Itoa(hop), j.preflights)
+	}
+	return Verdict{Outcome: Allowed, Preflight: j.preflights > 0, Preflights: j.preflights, Hop: 0, Exposed: exposed}
+}
