@@ -27,8 +27,14 @@ type Case struct {
 
 	// File is the name of the file the case came from. Not part of the JSON.
 	File string `json:"-"`
-	// Index is the case's position in its file's "cases" array.
+	// Index is the case's position in its file's "cases" array (comments
+	// count). Not part of the JSON.
 	Index int `json:"-"`
+	// Line is the line of the file the case starts on. Not part of the JSON.
+	Line int `json:"-"`
+	// Raw is the case's JSON text exactly as written in its file. Not part
+	// of the JSON.
+	Raw string `json:"-"`
 }
 
 // Header is a [name, value] pair. In JSON it is a two-element array of

@@ -1,0 +1,178 @@
+package cases
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"sync"
+)
+
+//go:embed data/*.json
+var data embed.FS
+
+// embeddedDir is the directory the embedded files are named under in
+// errors and in Case.File: their path in the repository.
+const embeddedDir = "cases/data/"
+
+// Table is a set of loaded case files.
+type Table struct {
+	// Files are the files in the order loaded (the embedded table: sorted
+	// by name).
+	Files []*File
+	// Cases are every file's cases, in file order then document order.
+	Cases []Case
+}
+
+// ByID returns the case with the given id.
+func (t *Table) ByID(id string) (Case, bool) {
+	if id == "" {
+		return Case{}, false
+	}
+	for _, c := range t.Cases {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Case{}, false
+}
+
+// embeddedInputs reads the embedded files once. Strings are immutable, so
+// sharing them between calls shares no mutable state; every Embedded call
+// builds its own Table from them.
+var embeddedInputs = sync.OnceValues(func() ([]input, error) {
+	entries, err := fs.ReadDir(data, "data")
+	if err != nil {
+		return nil, fmt.Errorf("cases: reading the embedded table: %w", err)
+	}
+	var inputs []input
+	for _, e := range entries {
+		b, err := data.ReadFile("data/" + e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("cases: reading the embedded table: %w", err)
+		}
+		inputs = append(inputs, input{embeddedDir + e.Name(), string(b)})
+	}
+	sort.Slice(inputs, func(i, j int) bool { return inputs[i].name < inputs[j].name })
+	return inputs, nil
+})
+
+// Embedded loads and validates crosscheck's own table, the files under
+// cases/data/ built into the binary, in strict mode (see Parse). Each call
+// returns a fresh Table the caller may keep and modify.
+func Embedded() (*Table, error) {
+	inputs, err := embeddedInputs()
+	if err != nil {
+		return nil, err
+	}
+	t, errs := build(inputs, true)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return t, nil
+}
+
+// LoadFiles loads case files users bring, in lenient mode: in expect only
+// outcome is required and the other fields are compared only when present
+// (see Parse). Every problem in every file is reported in one Errors value,
+// including ids used twice across files; a file that cannot be read is
+// reported there too, wrapping the read error.
+func LoadFiles(paths ...string) (*Table, error) {
+	var inputs []input
+	var errs Errors
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			errs = append(errs, &FieldError{File: p, Msg: "cannot read: " + err.Error(), Err: err})
+			continue
+		}
+		inputs = append(inputs, input{p, string(b)})
+	}
+	t, berrs := build(inputs, false)
+	errs = append(errs, berrs...)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return t, nil
+}
+
+// Parse parses and validates one case file. name is used in errors and in
+// Case.File. In strict mode (crosscheck's own table) every case also needs
+// an id "<file stem>/<slug>", a title, a spec link, tags whose first is a
+// catalog group id, the request's method and credentials mode, and in
+// expect preflight plus blockedAt and reason (blocked) or exposedHeaders
+// (allowed). In lenient mode (files users bring) a case needs only
+// request.origin, request.url, response.status and expect.outcome; ids,
+// when given, must still be unique.
+//
+// The error, when not nil, is an Errors value listing every problem found;
+// the File is then nil. Parse never panics, whatever data holds.
+func Parse(name string, data []byte, strict bool) (*File, error) {
+	f, errs := parse(name, string(data), strict, nil)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return f, nil
+}
+
+type input struct {
+	name string
+	data string
+}
+
+// parse parses and checks one file. seen holds the ids of files parsed
+// before (nil for none); parse adds the file's ids to it.
+func parse(name, data string, strict bool, seen map[string]idUse) (*File, Errors) {
+	if seen == nil {
+		seen = map[string]idUse{}
+	}
+	c := &checker{file: name, data: data, strict: strict, seen: seen}
+	t, serr := parseJSON(data)
+	if serr != nil {
+		c.errorf(int32(serr.off), "", "invalid JSON: %s (column %d)", serr.msg, column(data, serr.off))
+		return nil, c.errs
+	}
+	c.t = t
+	return c.checkFile(), c.errs
+}
+
+// column returns the 1-based column (in bytes) of offset off.
+func column(data string, off int) int {
+	col := 1
+	for i := off - 1; i >= 0 && i < len(data) && data[i] != '\n'; i-- {
+		col++
+	}
+	return col
+}
+
+// build parses every input and checks ids across files.
+func build(inputs []input, strict bool) (*Table, Errors) {
+	t := &Table{}
+	var errs Errors
+	seen := map[string]idUse{}
+	total := 0
+	for _, in := range inputs {
+		f, fe := parse(in.name, in.data, strict, seen)
+		errs = append(errs, fe...)
+		if f != nil {
+			t.Files = append(t.Files, f)
+			total += len(f.Cases)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	t.Cases = make([]Case, 0, total)
+	for _, f := range t.Files {
+		t.Cases = append(t.Cases, f.Cases...)
+	}
+	return t, nil
+}
+
+// fileStem returns a file name without directory and extension.
+func fileStem(name string) string {
+	b := path.Base(name)
+	return b[:len(b)-len(path.Ext(b))]
+}

@@ -1,0 +1,92 @@
+package cases
+
+import (
+	"testing"
+
+	"github.com/crosscheck-dev/crosscheck/spec"
+)
+
+// minCases and minPerReason are the table's coverage goals (issue 4).
+const (
+	minCases     = 400
+	minPerReason = 3
+)
+
+func loadEmbedded(t testing.TB) *Table {
+	t.Helper()
+	tab, err := Embedded()
+	if err != nil {
+		t.Fatalf("Embedded():\n%v", err)
+	}
+	return tab
+}
+
+// TestTableAgainstModel runs every case of the table through the model.
+// The table's expectations come from the spec text; a failure means the
+// model or the case is wrong, and the spec decides which.
+func TestTableAgainstModel(t *testing.T) {
+	tab := loadEmbedded(t)
+	for _, c := range tab.Cases {
+		t.Run(c.ID, func(t *testing.T) {
+			v := spec.Judge(c.Exchange())
+			if diff := c.Compare(v); diff != "" {
+				t.Errorf("%s:%d: case %q: %s\nspec.Judge mismatch (-table +model):\n%s\nmodel detail: %q (hop %d)",
+					c.File, c.Line, c.ID, c.Title, diff, v.Detail, v.Hop)
+			}
+		})
+	}
+}
+
+func TestTableCoverage(t *testing.T) {
+	tab := loadEmbedded(t)
+	if len(tab.Cases) < minCases {
+		t.Errorf("the table has %d cases, want at least %d", len(tab.Cases), minCases)
+	}
+	perReason := map[spec.Reason]int{}
+	perGroup := map[string]int{}
+	for _, c := range tab.Cases {
+		perReason[c.Expect.Reason]++
+		perGroup[c.Group()]++
+	}
+	for _, r := range spec.Reasons() {
+		if n := perReason[r]; n < minPerReason {
+			t.Errorf("reason %q: %d cases, want at least %d", r, n, minPerReason)
+		}
+	}
+	for _, g := range Groups() {
+		if g.Observable && perGroup[g.ID] == 0 {
+			t.Errorf("catalog group %q: no case (its first tag), want at least 1", g.ID)
+		}
+	}
+}
+
+// TestEmbeddedTablesAreFresh checks that each Embedded call returns its own
+// Table, so a caller changing one cannot affect another.
+func TestEmbeddedTablesAreFresh(t *testing.T) {
+	a, b := loadEmbedded(t), loadEmbedded(t)
+	if len(a.Cases) == 0 {
+		t.Fatal("empty table")
+	}
+	id := a.Cases[0].ID
+	a.Cases[0].ID = "changed"
+	a.Files[0].Cases[0].Tags[0] = "changed"
+	if b.Cases[0].ID != id || b.Files[0].Cases[0].Tags[0] == "changed" {
+		t.Errorf("changing one Embedded table changed another")
+	}
+}
+
+// BenchmarkLoadEmbedded measures loading and validating the whole embedded
+// table; the budget is 5 ms.
+func BenchmarkLoadEmbedded(b *testing.B) {
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		tab, err := Embedded()
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(tab.Cases)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/op")
+	b.ReportMetric(float64(n), "cases")
+}
