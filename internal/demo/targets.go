@@ -1,0 +1,56 @@
+package demo
+
+import (
+	_ "embed"
+	"net/http"
+)
+
+// PolicyJSON is the policy every demo target declares.
+//
+//go:embed policy.json
+var PolicyJSON []byte
+
+// Target is one demo target: a server that declares PolicyJSON and
+// implements it correctly or with the flaws named.
+type Target struct {
+	Name     string
+	About    string   // one line: what the server does
+	Expected []string // the finding codes the runner must report, sorted
+	Config   Config
+}
+
+// Handler returns the target's server.
+func (t Target) Handler() http.Handler { return Handler(t.Config) }
+
+// base is the demo policy as a Config (the same values as policy.json).
+func base(f Flaw) Config {
+	return Config{
+		Origins:     []string{"https://app.example.com"},
+		Methods:     []string{"GET", "POST", "PUT"},
+		Headers:     []string{"Content-Type", "X-Request-Id"},
+		Expose:      []string{"X-Total-Count"},
+		Credentials: true,
+		MaxAge:      600,
+		Flaws:       f,
+	}
+}
+
+// Targets returns the demo targets: a correct one, then flawed ones.
+func Targets() []Target {
+	return []Target{
+		{"correct", "implements the policy: exact origin match, 403 on refused preflights, Vary: Origin",
+			nil, base(0)},
+		{"reflect-origin", "echoes any Origin with Access-Control-Allow-Credentials: true",
+			[]string{"origin-reflected"}, base(ReflectOrigin)},
+		{"suffix-match", "accepts any origin that ends with app.example.com",
+			[]string{"origin-suffix-bypass"}, base(SuffixMatch)},
+		{"wildcard-credentials", "answers Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true",
+			[]string{"wildcard-origin-allowed", "wildcard-with-credentials"}, base(WildcardCredentials)},
+		{"no-vary", "reflects allowed origins without Vary: Origin",
+			[]string{"missing-vary-origin"}, base(NoVary)},
+		{"lax-preflight", "approves whatever method and headers a preflight asks for",
+			[]string{"unlisted-header-allowed", "unlisted-method-allowed"}, base(AnyMethod | AnyHeader)},
+		{"forgot-credentials", "omits Access-Control-Allow-Credentials",
+			[]string{"allowed-request-blocked"}, base(NoCredentialsHeader)},
+	}
+}
