@@ -1,0 +1,263 @@
+package browser
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// ChromiumEnv is the environment variable that names the Chromium (or
+// Chrome) binary to use instead of searching for one.
+const ChromiumEnv = "CROSSCHECK_CHROMIUM"
+
+// InstallHint says how to install Chromium; it ends every "not found" error.
+const InstallHint = "install Chromium (Debian/Ubuntu: apt-get update && " +
+	"DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium), " +
+	"or set " + ChromiumEnv + " to a Chrome or Chromium binary"
+
+// ErrNoChromium is returned (wrapped) when no Chromium binary is found.
+var ErrNoChromium = errors.New("no Chromium found")
+
+// candidates are tried in order by FindChromium. The real binary comes
+// before Debian's /usr/bin/chromium wrapper script, which sources
+// /etc/chromium.d and adds flags of its own.
+var candidates = []string{
+	"/usr/lib/chromium/chromium",
+	"chromium",
+	"chromium-browser",
+	"google-chrome",
+	"google-chrome-stable",
+	"chrome",
+}
+
+// FindChromium returns the path of the browser to run: $CROSSCHECK_CHROMIUM
+// when set (it must exist), else the first of the usual names found. The
+// error wraps ErrNoChromium and says how to install it.
+func FindChromium() (string, error) {
+	if p := os.Getenv(ChromiumEnv); p != "" {
+		found, err := exec.LookPath(p)
+		if err != nil {
+			return "", fmt.Errorf("%w: %s=%s: %v; %s", ErrNoChromium, ChromiumEnv, p, err, InstallHint)
+		}
+		return found, nil
+	}
+	for _, c := range candidates {
+		if found, err := exec.LookPath(c); err == nil {
+			return found, nil
+		}
+	}
+	return "", fmt.Errorf("%w (looked for %s); %s", ErrNoChromium, strings.Join(candidates, ", "), InstallHint)
+}
+
+// runDirPrefix starts the name of every run's private directory under the
+// system temp directory: ccbrowser-<pid>-<random>. It is short because
+// Chrome puts a Unix socket under its TMPDIR, and socket paths are limited
+// to 107 bytes.
+const runDirPrefix = "ccbrowser-"
+
+// maxTmpDir is the longest TMPDIR Chrome accepts: it adds
+// "/org.chromium.Chromium.XXXXXX/SingletonSocket" (45 bytes) and the whole
+// must fit a 108-byte sun_path.
+const maxTmpDir = 107 - 45
+
+// chrome is a headless Chromium started for one run, with a private
+// directory for its profile and its TMPDIR.
+type chrome struct {
+	ctx     context.Context // the first tab; child contexts open more tabs
+	cancel  context.CancelFunc
+	acancel context.CancelFunc
+	dir     string // removed by close
+	profile string
+	out     *tailBuffer
+	once    sync.Once
+}
+
+// chromeConfig is what startChrome needs.
+type chromeConfig struct {
+	execPath string
+	port     int          // every host name is mapped to 127.0.0.1:port
+	spki     string       // base64 SHA-256 of the only certificate key to trust
+	listen   func(ev any) // DevTools events of the first tab, from its start
+}
+
+// startChrome launches Chromium and opens its first tab. The browser lives
+// until close is called or parent ends.
+func startChrome(parent context.Context, cfg chromeConfig) (*chrome, error) {
+	sweepStaleRunDirs()
+	dir, err := os.MkdirTemp("", runDirPrefix+strconv.Itoa(os.Getpid())+"-")
+	if err != nil {
+		return nil, fmt.Errorf("run directory: %w", err)
+	}
+	c := &chrome{dir: dir, profile: filepath.Join(dir, "profile"), out: &tailBuffer{max: 8 << 10}}
+	tmp := dir // Chrome's TMPDIR: its singleton socket directory goes here
+	if len(tmp) > maxTmpDir {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("run directory %s is too long for Chrome's socket path (at most %d bytes); set TMPDIR to a shorter directory", tmp, maxTmpDir)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(cfg.execPath),
+		chromedp.UserDataDir(c.profile),
+		chromedp.Env("TMPDIR="+tmp),
+		chromedp.CombinedOutput(c.out),
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-domain-reliability", true),
+		chromedp.Flag("no-pings", true),
+		// Chrome's own defaults plus: no automatic https upgrade of the
+		// http:// pages some cases run from.
+		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable"),
+		// Every host name goes to the case server on loopback; IP
+		// literals are never remapped, so cases that name one are not run.
+		chromedp.Flag("host-resolver-rules", fmt.Sprintf("MAP * 127.0.0.1:%d", cfg.port)),
+		chromedp.Flag("ignore-certificate-errors-spki-list", cfg.spki),
+	)
+	actx, acancel := chromedp.NewExecAllocator(parent, opts...)
+	var copts []chromedp.ContextOption
+	if cfg.listen != nil {
+		copts = append(copts, chromedp.WithListener(cfg.listen))
+	}
+	bctx, bcancel := chromedp.NewContext(actx, copts...)
+	c.ctx, c.cancel, c.acancel = bctx, bcancel, acancel
+	if err := chromedp.Do(bctx); err != nil {
+		c.close()
+		return nil, fmt.Errorf("start %s: %w%s", cfg.execPath, err, c.output())
+	}
+	return c, nil
+}
+
+// output is the tail of Chrome's output, for error messages.
+func (c *chrome) output() string {
+	s := strings.TrimSpace(c.out.String())
+	if s == "" {
+		return ""
+	}
+	return "\nchromium output (tail):\n" + s
+}
+
+// close shuts the browser down gracefully (bounded), kills any process left
+// that uses the run's profile, and removes the run directory. It is safe to
+// call more than once.
+func (c *chrome) close() {
+	c.once.Do(func() {
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), 3*time.Second)
+		chromedp.Cancel(tctx)
+		cancel()
+		c.cancel()
+		c.acancel()
+		killUsing(c.profile)
+		removeAllRetry(c.dir)
+	})
+}
+
+// killUsing SIGKILLs every process whose command line names profile as its
+// user data directory (Chrome passes it to all its children), looking again
+// until a few passes in a row find none.
+func killUsing(profile string) {
+	want := []byte("--user-data-dir=" + profile)
+	deadline := time.Now().Add(2 * time.Second)
+	for quiet := 0; quiet < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		n := 0
+		for _, pid := range processesMatching(func(cmdline []byte) bool { return bytes.Contains(cmdline, want) }) {
+			if syscall.Kill(pid, syscall.SIGKILL) == nil {
+				n++
+			}
+		}
+		if n == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
+}
+
+// processesMatching lists the live (not zombie) processes whose command
+// line satisfies match. It finds nothing where /proc does not exist.
+func processesMatching(match func(cmdline []byte) bool) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	self := os.Getpid()
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		cmd, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || len(cmd) == 0 || !match(cmd) {
+			continue
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}
+
+// sweepStaleRunDirs removes run directories left by runs whose process no
+// longer exists (killed with SIGKILL, so no cleanup ran).
+func sweepStaleRunDirs() {
+	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), runDirPrefix+"*"))
+	for _, m := range matches {
+		rest := strings.TrimPrefix(filepath.Base(m), runDirPrefix)
+		pidText, _, ok := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if !ok || err != nil || pid == os.Getpid() || processAlive(pid) {
+			continue
+		}
+		killUsing(filepath.Join(m, "profile"))
+		os.RemoveAll(m)
+	}
+}
+
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// removeAllRetry removes dir, retrying briefly: a dying Chrome child can
+// still create files in it for a moment.
+func removeAllRetry(dir string) {
+	for i := 0; i < 20; i++ {
+		if err := os.RemoveAll(dir); err == nil {
+			if _, err := os.Stat(dir); os.IsNotExist(err) {
+				return
+			}
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+	max int
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.max {
+		t.buf = append([]byte(nil), t.buf[len(t.buf)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}

@@ -1,0 +1,131 @@
+package browser
+
+import (
+	"bufio"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/crosscheck-dev/crosscheck/cases"
+)
+
+func TestRewriteRef(t *testing.T) {
+	const p = "/__cc/tok"
+	tests := []struct {
+		name, ref, want string
+	}{
+		{"absolute https", "https://other.example/final", "https://other.example/__cc/tok/final"},
+		{"absolute with port and query", "https://other.example:8443/a?b=1", "https://other.example:8443/__cc/tok/a?b=1"},
+		{"no path", "https://other.example", "https://other.example/__cc/tok/"},
+		{"query without path", "https://other.example?x", "https://other.example/__cc/tok/?x"},
+		{"upper-case scheme", "HTTP://api.example/x", "HTTP://api.example/__cc/tok/x"},
+		{"userinfo kept", "https://user:pass@other.example/f", "https://user:pass@other.example/__cc/tok/f"},
+		{"scheme-relative", "//other.example/f", "//other.example/__cc/tok/f"},
+		{"absolute path", "/final", "/__cc/tok/final"},
+		{"backslash path", `\final`, `/__cc/tok\final`},
+		{"relative path unchanged", "final", "final"},
+		{"query unchanged", "?x=1", "?x=1"},
+		{"fragment unchanged", "#f", "#f"},
+		{"other scheme unchanged", "ftp://api.example/data", "ftp://api.example/data"},
+		{"data URL unchanged", "data:text/plain,hi", "data:text/plain,hi"},
+		{"special scheme without slashes unchanged", "https:final", "https:final"},
+		{"invalid host stays invalid", "https://[::1", "https://[::1/__cc/tok/"},
+		{"padding kept", "  /final\t", "  /__cc/tok/final\t"},
+		{"empty unchanged", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := rewriteRef(tt.ref, p); got != tt.want {
+				t.Errorf("rewriteRef(%q) = %q, want %q", tt.ref, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSplitCasePath(t *testing.T) {
+	tests := []struct {
+		path, token, rest string
+		ok                bool
+	}{
+		{"/__cc/abc-1/data", "abc-1", "/data", true},
+		{"/__cc/abc-1/a/b?x=1", "abc-1", "/a/b?x=1", true},
+		{"/__cc/abc-1?x=1", "abc-1", "/?x=1", true},
+		{"/__cc/abc-1", "abc-1", "/", true},
+		{"/data", "", "", false},
+	}
+	for _, tt := range tests {
+		token, rest, ok := splitCasePath(tt.path)
+		if token != tt.token || rest != tt.rest || ok != tt.ok {
+			t.Errorf("splitCasePath(%q) = %q, %q, %v; want %q, %q, %v", tt.path, token, rest, ok, tt.token, tt.rest, tt.ok)
+		}
+	}
+}
+
+func TestReadRequestLenient(t *testing.T) {
+	raw := "POST /__cc/t/data HTTP/1.1\r\nHost: api.example\r\nContent-Language: a\vb\r\n" +
+		"Origin: https://app.example\r\nAccept: x\r\nAccept: y\r\nContent-Length: 3\r\n\r\nabc" +
+		"GET /next HTTP/1.1\r\nHost: api.example\r\n\r\n"
+	r := bufio.NewReader(strings.NewReader(raw))
+	req, err := readRequest(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &request{method: "POST", target: "/__cc/t/data", headers: [][2]string{
+		{"Host", "api.example"}, {"Content-Language", "a\vb"}, {"Origin", "https://app.example"},
+		{"Accept", "x"}, {"Accept", "y"}, {"Content-Length", "3"},
+	}}
+	if diff := cmp.Diff(want, req, cmp.AllowUnexported(request{})); diff != "" {
+		t.Errorf("first request mismatch (-want +got):\n%s", diff)
+	}
+	if v, _ := req.get("accept"); v != "x, y" {
+		t.Errorf(`get("accept") = %q, want "x, y"`, v)
+	}
+	next, err := readRequest(r) // the body was consumed exactly
+	if err != nil || next.target != "/next" {
+		t.Errorf("second request = %+v, %v; want target /next", next, err)
+	}
+}
+
+func TestReadRequestChunked(t *testing.T) {
+	raw := "PUT /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET /y HTTP/1.1\r\n\r\n"
+	r := bufio.NewReader(strings.NewReader(raw))
+	if _, err := readRequest(r); err != nil {
+		t.Fatal(err)
+	}
+	if next, err := readRequest(r); err != nil || next.target != "/y" {
+		t.Errorf("after a chunked body: %+v, %v; want target /y", next, err)
+	}
+}
+
+func TestRawResponse(t *testing.T) {
+	tests := []struct {
+		name    string
+		status  int
+		headers []cases.Header
+		method  string
+		want    string
+	}{
+		{"lines kept byte for byte, no-store and length added", 200,
+			[]cases.Header{{"access-control-allow-origin", "  https://app.example\t "}, {"X-A", "1"}, {"x-a", "2"}}, "GET",
+			"HTTP/1.1 200 OK\r\naccess-control-allow-origin:   https://app.example\t \r\nX-A: 1\r\nx-a: 2\r\n" +
+				"Cache-Control: no-store\r\nContent-Length: 0\r\n\r\n"},
+		{"case's own Cache-Control and Content-Length", 200,
+			[]cases.Header{{"Cache-Control", "max-age=60"}, {"Content-Length", "2"}}, "GET",
+			"HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nContent-Length: 2\r\n\r\nxx"},
+		{"no body for HEAD", 200, []cases.Header{{"Content-Length", "2"}}, "HEAD",
+			"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nCache-Control: no-store\r\n\r\n"},
+		{"Location gets the token", 302, []cases.Header{{"Location", "/final"}}, "GET",
+			"HTTP/1.1 302 Found\r\nLocation: /__cc/tok/final\r\nCache-Control: no-store\r\nContent-Length: 0\r\n\r\n"},
+		{"unknown status", 599, nil, "GET",
+			"HTTP/1.1 599 Status\r\nCache-Control: no-store\r\nContent-Length: 0\r\n\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := string(rawResponse(tt.status, tt.headers, tt.method, "tok"))
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("rawResponse mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

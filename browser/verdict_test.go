@@ -1,0 +1,105 @@
+package browser
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/crosscheck-dev/crosscheck/cases"
+	"github.com/crosscheck-dev/crosscheck/spec"
+)
+
+func TestJudgeChrome(t *testing.T) {
+	yes, no := true, false
+	oneHop := &cases.Case{Redirects: []cases.Redirect{{Status: 302, Location: "/b"}},
+		Response: cases.Response{Status: 200, Headers: []cases.Header{{"Access-Control-Allow-Origin", "*"}, {"X-Custom", "1"}, {"Content-Type", "text/plain"}}}}
+	plain := &cases.Case{Response: cases.Response{Status: 200}}
+	get0 := Received{Method: "GET", Hop: 0}
+	get1 := Received{Method: "GET", Hop: 1}
+	options := Received{Method: "OPTIONS", Preflight: true}
+	failed := JSResult{Name: "TypeError", Message: "Failed to fetch"}
+	tests := []struct {
+		name string
+		c    *cases.Case
+		o    Observation
+		want cases.Result
+	}{
+		{"allowed: exposed names limited to the case's headers", oneHop,
+			Observation{JS: JSResult{OK: true, Headers: []string{"cache-control", "content-length", "content-type", "x-custom"}}, Received: []Received{get0, get1}},
+			cases.Result{Outcome: spec.Allowed, Preflight: &no, ExposedHeaders: []string{"content-type", "x-custom"}}},
+		{"allowed with nothing exposed is an empty list", plain,
+			Observation{JS: JSResult{OK: true}, Received: []Received{get0}},
+			cases.Result{Outcome: spec.Allowed, Preflight: &no, ExposedHeaders: []string{}}},
+		{"CORS check failed on the final response", oneHop,
+			Observation{JS: failed, LoadingFailed: true, CorsError: "MissingAllowOriginHeader", Received: []Received{get0, get1}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageResponse, Reason: spec.ACAOMissing}},
+		{"same CorsError on the redirect hop: the server saw no second request", oneHop,
+			Observation{JS: failed, LoadingFailed: true, CorsError: "MissingAllowOriginHeader", Received: []Received{get0}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRedirect, Reason: spec.ACAOMissing}},
+		{"preflight CorsError, preflight from the server log", plain,
+			Observation{JS: failed, LoadingFailed: true, CorsError: "MethodDisallowedByPreflightResponse", FailedParameter: "PUT", Received: []Received{options}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &yes, BlockedAt: spec.StagePreflight, Reason: spec.MethodNotAllowed}},
+		{"redirect with userinfo", oneHop,
+			Observation{JS: failed, LoadingFailed: true, CorsError: "RedirectContainsCredentials", Received: []Received{get0}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRedirect, Reason: spec.RedirectCredentials}},
+		{"CorsDisabledScheme after a redirect is a redirect scheme failure", oneHop,
+			Observation{JS: failed, LoadingFailed: true, CorsError: "CorsDisabledScheme", Received: []Received{get0}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRedirect, Reason: spec.RedirectScheme}},
+		{"request-stage TypeError", plain,
+			Observation{JS: JSResult{Name: "TypeError", Message: "Failed to execute 'fetch' on 'Window': 'TRACE' HTTP method is unsupported."}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRequest, Reason: spec.MethodForbidden}},
+		{"unsupported scheme, from the console", plain,
+			Observation{JS: failed, Console: []string{`Fetch API cannot load ftp://api.example/data. URL scheme "ftp" is not supported.`}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRequest, Reason: spec.SchemeNotHTTP}},
+		{"too many redirects", oneHop,
+			Observation{JS: failed, LoadingFailed: true, ErrorText: "net::ERR_TOO_MANY_REDIRECTS", Received: []Received{get0, get1}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRedirect, Reason: spec.RedirectLimit}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := judgeChrome(tt.c, &tt.o)
+			if err != nil {
+				t.Fatalf("judgeChrome: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, v.Result); diff != "" {
+				t.Errorf("judgeChrome mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestJudgeChromeCouldNotRun(t *testing.T) {
+	plain := &cases.Case{Response: cases.Response{Status: 200}}
+	failed := JSResult{Name: "TypeError", Message: "Failed to fetch"}
+	recorded := &cases.Case{Response: cases.Response{Status: 200}, Expect: cases.Expect{Outcome: spec.Allowed},
+		Browsers: &cases.Browsers{Chrome: &cases.BrowserExpect{Outcome: spec.Blocked, Note: "n", Source: "s"}}}
+	tests := []struct {
+		name string
+		c    *cases.Case
+		o    Observation
+		want string // "" = a verdict, no error
+	}{
+		{"connection refused is not a CORS verdict", plain,
+			Observation{JS: failed, LoadingFailed: true, ErrorText: "net::ERR_CONNECTION_REFUSED"}, "ERR_CONNECTION_REFUSED"},
+		{"Local Network Access has no model reason", plain,
+			Observation{JS: failed, LoadingFailed: true, CorsError: "LocalNetworkAccessPermissionDenied"}, "no reason in the model"},
+		{"no loadingFailed in time", plain,
+			Observation{JS: failed, DevToolsSent: true}, "no loadingFailed"},
+		{"timeout", plain,
+			Observation{JS: JSResult{Name: "TimeoutError", Message: "signal timed out"}}, "TimeoutError"},
+		{"a recorded reasonless Chrome block accepts a network error", recorded,
+			Observation{JS: failed, LoadingFailed: true, ErrorText: "net::ERR_ABORTED"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := judgeChrome(tt.c, &tt.o)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("judgeChrome error %v, want a verdict", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("judgeChrome error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
