@@ -1,0 +1,189 @@
+package main
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	gincors "github.com/gin-contrib/cors"
+	"github.com/gin-gonic/gin"
+	chicors "github.com/go-chi/cors"
+	"github.com/gofiber/fiber/v2"
+	fibercors "github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/gorilla/handlers"
+	"github.com/labstack/echo/v4"
+	echomw "github.com/labstack/echo/v4/middleware"
+	"github.com/rs/cors"
+)
+
+// impls maps each -impl name to the function that configures that library
+// from a policy. Each translation uses the library's own, documented way of
+// expressing the policy; where there is none the row is n/a.
+var impls = map[string]builder{
+	"rs-cors":          buildRSCors,
+	"go-chi-cors":      buildChiCors,
+	"gorilla-handlers": buildGorilla,
+	"gin-contrib-cors": buildGin,
+	"echo":             buildEcho,
+	"fiber":            buildFiber,
+	"nethttp-cop":      buildCOP,
+}
+
+// app is the application behind every middleware.
+func app(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Total-Count", "42")
+	w.Header().Set("X-Handler", "called")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		io.WriteString(w, "ok\n")
+	}
+}
+
+// httpServer serves a net/http handler.
+type httpServer struct{ h http.Handler }
+
+func (s httpServer) serve(ln net.Listener) error {
+	srv := &http.Server{Handler: s.h, ReadHeaderTimeout: 10 * time.Second}
+	return srv.Serve(ln)
+}
+
+// rsCorsOptions is the rs/cors translation, shared by nethttp-cop.
+// rs/cors takes "*" and one "*" wildcard per origin natively.
+func rsCorsOptions(p policy) cors.Options {
+	return cors.Options{
+		AllowedOrigins:   p.AllowOrigins,
+		AllowedMethods:   p.AllowMethods,
+		AllowedHeaders:   p.AllowHeaders,
+		ExposedHeaders:   p.ExposeHeaders,
+		AllowCredentials: p.AllowCredentials,
+		MaxAge:           p.maxAge(),
+	}
+}
+
+func buildRSCors(p policy) (server, error) {
+	return httpServer{cors.New(rsCorsOptions(p)).Handler(http.HandlerFunc(app))}, nil
+}
+
+// go-chi/cors is a fork of an older rs/cors with the same Options.
+func buildChiCors(p policy) (server, error) {
+	h := chicors.Handler(chicors.Options{
+		AllowedOrigins:   p.AllowOrigins,
+		AllowedMethods:   p.AllowMethods,
+		AllowedHeaders:   p.AllowHeaders,
+		ExposedHeaders:   p.ExposeHeaders,
+		AllowCredentials: p.AllowCredentials,
+		MaxAge:           p.maxAge(),
+	})
+	return httpServer{h(http.HandlerFunc(app))}, nil
+}
+
+// gorilla/handlers matches origins exactly (or "*"); a pattern needs a
+// hand-written AllowedOriginValidator, which would certify our code, not
+// the library's.
+func buildGorilla(p policy) (server, error) {
+	if pats := p.patterns(); len(pats) > 0 {
+		return nil, notExpressible("gorilla/handlers has no origin patterns (only exact origins, \"*\" or a hand-written AllowedOriginValidator), so %s cannot be declared", strings.Join(pats, ", "))
+	}
+	opts := []handlers.CORSOption{
+		handlers.AllowedOrigins(p.AllowOrigins),
+		handlers.AllowedMethods(p.AllowMethods),
+		handlers.AllowedHeaders(p.AllowHeaders),
+		handlers.ExposedHeaders(p.ExposeHeaders),
+		handlers.MaxAge(p.maxAge()),
+	}
+	if p.AllowCredentials {
+		opts = append(opts, handlers.AllowCredentials())
+	}
+	return httpServer{handlers.CORS(opts...)(http.HandlerFunc(app))}, nil
+}
+
+// gin-contrib/cors: "*" in AllowOrigins allows all; patterns need
+// AllowWildcard. Validate errors are the library refusing the config.
+func buildGin(p policy) (server, error) {
+	gin.SetMode(gin.ReleaseMode)
+	gin.DefaultWriter, gin.DefaultErrorWriter = io.Discard, io.Discard
+	cfg := gincors.Config{
+		AllowOrigins:     p.AllowOrigins,
+		AllowWildcard:    len(p.patterns()) > 0,
+		AllowMethods:     p.AllowMethods,
+		AllowHeaders:     p.AllowHeaders,
+		ExposeHeaders:    p.ExposeHeaders,
+		AllowCredentials: p.AllowCredentials,
+		MaxAge:           time.Duration(p.maxAge()) * time.Second,
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, notExpressible("the library refuses this configuration: %v", err)
+	}
+	r := gin.New()
+	r.Use(gincors.New(cfg))
+	r.Any("/*path", gin.WrapF(app))
+	return httpServer{r}, nil
+}
+
+// echo v4: AllowOrigins takes "*" and "*" wildcards natively.
+func buildEcho(p policy) (server, error) {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Use(echomw.CORSWithConfig(echomw.CORSConfig{
+		AllowOrigins:     p.AllowOrigins,
+		AllowMethods:     p.AllowMethods,
+		AllowHeaders:     p.AllowHeaders,
+		ExposeHeaders:    p.ExposeHeaders,
+		AllowCredentials: p.AllowCredentials,
+		MaxAge:           p.maxAge(),
+	}))
+	e.Any("/*", echo.WrapHandler(http.HandlerFunc(app)))
+	return httpServer{e}, nil
+}
+
+// fiber v2: AllowOrigins is one comma-separated string; it takes "*" and
+// "scheme://*.domain" subdomain patterns natively.
+func buildFiber(p policy) (server, error) {
+	a := fiber.New(fiber.Config{DisableStartupMessage: true})
+	a.Use(fibercors.New(fibercors.Config{
+		AllowOrigins:     strings.Join(p.AllowOrigins, ","),
+		AllowMethods:     strings.Join(p.AllowMethods, ","),
+		AllowHeaders:     strings.Join(p.AllowHeaders, ","),
+		ExposeHeaders:    strings.Join(p.ExposeHeaders, ","),
+		AllowCredentials: p.AllowCredentials,
+		MaxAge:           p.maxAge(),
+	}))
+	a.All("/*", func(c *fiber.Ctx) error {
+		c.Set("Content-Type", "text/plain; charset=utf-8")
+		c.Set("X-Total-Count", "42")
+		c.Set("X-Handler", "called")
+		if c.Method() == fiber.MethodHead {
+			return c.SendStatus(fiber.StatusOK)
+		}
+		return c.Status(fiber.StatusOK).SendString("ok\n")
+	})
+	return fiberServer{a}, nil
+}
+
+type fiberServer struct{ a *fiber.App }
+
+func (s fiberServer) serve(ln net.Listener) error { return s.a.Listener(ln) }
+
+// nethttp-cop is Go's net/http.CrossOriginProtection (CSRF protection, not
+// CORS: it sends no CORS headers) deployed the way it is meant to be, inside
+// a CORS middleware (rs/cors), trusting exactly the policy's origins. The
+// row shows whether adding it breaks the declared CORS policy; where it
+// differs from the rs-cors row, CrossOriginProtection is the cause.
+func buildCOP(p policy) (server, error) {
+	if p.anyOrigin() {
+		return nil, notExpressible("CrossOriginProtection has no \"trust every origin\" setting; a public (\"*\") API would not deploy it")
+	}
+	if pats := p.patterns(); len(pats) > 0 {
+		return nil, notExpressible("CrossOriginProtection.AddTrustedOrigin takes exact origins only, so %s cannot be declared", strings.Join(pats, ", "))
+	}
+	cop := http.NewCrossOriginProtection()
+	for _, o := range p.AllowOrigins {
+		if err := cop.AddTrustedOrigin(o); err != nil {
+			return nil, notExpressible("the library refuses this configuration: %v", err)
+		}
+	}
+	return httpServer{cors.New(rsCorsOptions(p)).Handler(cop.Handler(http.HandlerFunc(app)))}, nil
+}

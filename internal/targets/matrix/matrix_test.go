@@ -1,0 +1,125 @@
+package matrix
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/crosscheck-dev/crosscheck/internal/targets"
+	"github.com/crosscheck-dev/crosscheck/runner"
+)
+
+// result is one full matrix run shared by every test: it starts about 45
+// real servers, so it runs once.
+var (
+	result *Result
+	root   string
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		var err error
+		root, err = targets.FindRoot(".")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		bin, err := os.MkdirTemp("", "crosscheck-matrix-test-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		defer os.RemoveAll(bin)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		result, err = Run(ctx, Options{Root: root, BinDir: bin})
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "running the matrix (run scripts/install-deps.sh first): %v\n", err)
+			return 2
+		}
+		return m.Run()
+	}())
+}
+
+// Every release of the corpus raises its advisory's code; the current
+// release under the same configuration does not.
+func TestCorpusIsFlagged(t *testing.T) {
+	if len(result.Corpus) != len(Corpus()) {
+		t.Fatalf("%d corpus results, want %d", len(result.Corpus), len(Corpus()))
+	}
+	for _, cr := range result.Corpus {
+		t.Run(cr.Entry.Vulnerable, func(t *testing.T) {
+			onVuln, onFixed := cr.Flagged()
+			if !onVuln {
+				t.Errorf("%s with origins %v: codes %s, want %s among them", cr.Entry.Vulnerable, cr.Entry.ConfigOrigins, cellCodes(cr.Vulnerable), cr.Entry.Want)
+			}
+			if onFixed {
+				t.Errorf("%s (current) with origins %v still raises %s", cr.Entry.Fixed, cr.Entry.ConfigOrigins, cr.Entry.Want)
+			}
+		})
+	}
+}
+
+// The codes each current release must raise, from what each library is
+// documented and reported to do (shared/research/peers.md §A.2, §A.4):
+// only the Vary omissions are in the runner's reach; everything else the
+// libraries do as the policies declare.
+func TestCurrentReleases(t *testing.T) {
+	vary := []runner.Code{runner.MissingVaryOrigin}
+	want := map[string][]runner.Code{
+		// gorilla/handlers#248: no Vary unless several origins, never on refusals.
+		"gorilla-handlers/strict": vary, "gorilla-handlers/several-origins": vary, "gorilla-handlers/public": vary,
+		// gin-contrib/cors: Vary on allowed responses only.
+		"gin-contrib-cors/strict": vary, "gin-contrib-cors/several-origins": vary, "gin-contrib-cors/subdomains": vary, "gin-contrib-cors/public": vary,
+		// fiber: Vary: Origin unless every origin is allowed.
+		"fiber/public": vary,
+		// Starlette 0.26: Vary only when an explicit origin is echoed.
+		"starlette/strict": vary, "starlette/several-origins": vary, "starlette/subdomains": vary, "starlette/public": vary,
+	}
+	wantNA := []string{"gorilla-handlers/subdomains", "nethttp-cop/subdomains", "nethttp-cop/public"}
+	for _, c := range result.Cells {
+		key := c.Impl.Name + "/" + c.Policy
+		t.Run(key, func(t *testing.T) {
+			if slices.Contains(wantNA, key) {
+				if c.NA == "" {
+					t.Errorf("ran, want n/a")
+				}
+				return
+			}
+			if c.NA != "" {
+				t.Fatalf("n/a (%s), want a run", c.NA)
+			}
+			if diff := cmp.Diff(want[key], c.Report.Codes()); diff != "" {
+				t.Errorf("codes (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// The committed documents are what a fresh run generates.
+func TestDocsAreFresh(t *testing.T) {
+	docs := Render(result)
+	for _, name := range Stale(root, docs) {
+		old, _ := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
+		t.Errorf("%s is stale; run `%s` (-committed +fresh):\n%s", name, Command,
+			cmp.Diff(strings.Split(string(old), "\n"), strings.Split(string(docs[name]), "\n")))
+	}
+}
+
+// Rendering depends on nothing but the results: no ports, no dates.
+func TestRenderHidesPorts(t *testing.T) {
+	for name, d := range Render(result) {
+		for _, c := range result.Cells {
+			if c.Report != nil && strings.Contains(string(d), strings.TrimSuffix(c.Report.Target, "/items")) {
+				t.Errorf("%s contains the target URL %s", name, c.Report.Target)
+			}
+		}
+	}
+}
