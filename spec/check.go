@@ -26,7 +26,7 @@ func ClassifyAllowOrigin(h []Header) (AllowOriginKind, string) {
 	switch {
 	case n == 0:
 		return AllowOriginAbsent, ""
-	case n > 1 || strings.ContainsAny(v, ", \t"):
+	case n > 1 || strings.IndexByte(v, ',') >= 0 || strings.IndexByte(v, ' ') >= 0 || strings.IndexByte(v, '\t') >= 0:
 		return AllowOriginMultiple, v
 	case v == "*":
 		return AllowOriginWildcard, v
@@ -43,7 +43,12 @@ func ClassifyAllowOrigin(h []Header) (AllowOriginKind, string) {
 // and whose credentials mode is creds. It returns ReasonNone when the check
 // passes, else the reason and the offending value.
 func CORSCheck(origin string, creds Credentials, h []Header) (Reason, string) {
-	kind, v := ClassifyAllowOrigin(h)
+	n, v := HeaderLines(h, hACAO)
+	kind := AllowOriginOrigin
+	if n != 1 || v != origin {
+		// Only a value that is not the origin needs classifying.
+		kind, v = ClassifyAllowOrigin(h)
+	}
 	include := creds == CredentialsInclude
 	switch kind {
 	case AllowOriginAbsent:
@@ -122,19 +127,20 @@ func CheckPreflight(r PreflightRequest, p Response) (Reason, string) {
 		return ACAHInvalid, bad
 	}
 	include := r.Credentials == CredentialsInclude
+	acam, acah := findList(p.Headers, hACAM), findList(p.Headers, hACAH)
 	methodOK := IsSafelistedMethod(r.Method) ||
 		methods == ListAbsent && r.ForcePreflight ||
-		listHas(p.Headers, hACAM, r.Method, false) ||
-		!include && listHas(p.Headers, hACAM, "*", false)
+		acam.has(r.Method, false) ||
+		!include && acam.has("*", false)
 	if !methodOK {
 		return MethodNotAllowed, r.Method
 	}
 	for i := range r.Headers {
-		if IsNonWildcardRequestHeaderName(r.Headers[i].Name) && !listHas(p.Headers, hACAH, r.Headers[i].Name, true) {
+		if IsNonWildcardRequestHeaderName(r.Headers[i].Name) && !acah.has(r.Headers[i].Name, true) {
 			return HeaderNotAllowed, r.Headers[i].Name
 		}
 	}
-	wildcard := !include && listHas(p.Headers, hACAH, "*", false)
+	wildcard := !include && acah.has("*", false)
 	over := safelistTotal(r.Headers) > SafelistTotalLimit
 	// Report the first failing name in the sorted-lowercase order the spec
 	// walks the CORS-unsafe request-header names in.
@@ -144,7 +150,7 @@ func CheckPreflight(r PreflightRequest, p Response) (Reason, string) {
 		if !over && IsSafelistedRequestHeader(name, r.Headers[i].Value) {
 			continue
 		}
-		if wildcard || listHas(p.Headers, hACAH, name, true) {
+		if wildcard || acah.has(name, true) {
 			continue
 		}
 		if failed == "" || compareFold(name, failed) < 0 {
@@ -167,10 +173,12 @@ func CheckPreflight(r PreflightRequest, p Response) (Reason, string) {
 func ExposedHeaderNames(h []Header, cors bool, creds Credentials) []string {
 	all := !cors
 	var listed bool
+	var aceh list
 	if cors {
 		st, _ := checkTokenList(h, hACEH)
 		listed = st == ListValid
-		all = listed && creds != CredentialsInclude && listHas(h, hACEH, "*", false)
+		aceh = findList(h, hACEH)
+		all = listed && creds != CredentialsInclude && aceh.has("*", false)
 	}
 	readable := func(name string) bool {
 		switch {
@@ -179,13 +187,30 @@ func ExposedHeaderNames(h []Header, cors bool, creds Credentials) []string {
 		case all, IsSafelistedResponseHeaderName(name):
 			return true
 		}
-		return listed && listHas(h, hACEH, name, true)
+		return listed && aceh.has(name, true)
 	}
-	// Lowercase every readable name into one buffer, then slice it: two
+	// Decide each header once (a bitmask for the usual short lists), then
+	// lowercase every readable name into one buffer and slice it: two
 	// allocations however many names there are.
+	var small uint64
+	var large []bool
+	if len(h) > 64 {
+		large = make([]bool, len(h))
+	}
+	isReadable := func(i int) bool {
+		if large != nil {
+			return large[i]
+		}
+		return small&(1<<i) != 0
+	}
 	size, count := 0, 0
 	for i := range h {
 		if readable(h[i].Name) {
+			if large != nil {
+				large[i] = true
+			} else {
+				small |= 1 << i
+			}
 			size += len(h[i].Name)
 			count++
 		}
@@ -197,7 +222,7 @@ func ExposedHeaderNames(h []Header, cors bool, creds Credentials) []string {
 	var b strings.Builder
 	b.Grow(size)
 	for i := range h {
-		if readable(h[i].Name) {
+		if isReadable(i) {
 			for j := 0; j < len(h[i].Name); j++ {
 				b.WriteByte(lower(h[i].Name[j]))
 			}
@@ -205,7 +230,7 @@ func ExposedHeaderNames(h []Header, cors bool, creds Credentials) []string {
 	}
 	buf := b.String()
 	for i := range h {
-		if readable(h[i].Name) {
+		if isReadable(i) {
 			n := len(h[i].Name)
 			names = append(names, buf[:n])
 			buf = buf[n:]

@@ -156,6 +156,43 @@ func checkTokenList(h []Header, name string) (st ListStatus, bad string) {
 	return st, ""
 }
 
+// list is a #token list header found once in a header list, so that many
+// membership tests do not rescan the whole list.
+type list struct {
+	value string   // the only line's value, when there is exactly one
+	h     []Header // the header list, when there are several lines
+	name  string
+}
+
+func findList(h []Header, name string) list {
+	n := 0
+	l := list{name: name}
+	for i := range h {
+		if equalFold(h[i].Name, name) {
+			n++
+			l.value = h[i].Value
+		}
+	}
+	if n > 1 {
+		l.h = h
+	}
+	return l
+}
+
+// has reports whether the list contains want (ignoring ASCII case when fold
+// is set).
+func (l list) has(want string, fold bool) bool {
+	if l.h != nil {
+		return listHas(l.h, l.name, want, fold)
+	}
+	for item, rest, more := nextListItem(l.value); more; item, rest, more = nextListItem(rest) {
+		if item == want || fold && equalFold(item, want) {
+			return true
+		}
+	}
+	return false
+}
+
 // listHas reports whether a list header contains want, byte-for-byte, or
 // ignoring ASCII case when fold is set. The list must have been checked.
 func listHas(h []Header, name, want string, fold bool) bool {
@@ -208,6 +245,14 @@ func IsForbiddenRequestHeader(name, value string) bool {
 				return true
 			}
 		}
+		return false
+	}
+	if len(name) < len("TE") || len(name) > len("Access-Control-Request-Headers") {
+		return false
+	}
+	switch lower(name[0]) {
+	case 'a', 'c', 'd', 'e', 'h', 'k', 'o', 'r', 's', 't', 'u', 'v':
+	default:
 		return false
 	}
 	for _, f := range forbiddenRequestHeaderNames {
@@ -409,6 +454,9 @@ func IsForbiddenResponseHeaderName(name string) bool {
 // Content-Language, Content-Length, Content-Type, Expires, Last-Modified,
 // Pragma.
 func IsSafelistedResponseHeaderName(name string) bool {
+	if len(name) < len("Pragma") || len(name) > len("Content-Language") {
+		return false
+	}
 	for _, s := range [...]string{"Cache-Control", "Content-Language", "Content-Length", "Content-Type", "Expires", "Last-Modified", "Pragma"} {
 		if equalFold(name, s) {
 			return true

@@ -272,6 +272,7 @@ func TestExposedHeaderNames(t *testing.T) {
 		{"star with credentials is literal", resp(Header{"Access-Control-Expose-Headers", "*"}), true, CredentialsInclude, []string{"*", "cache-control", "content-length", "content-type"}},
 		{"basic response exposes all but set-cookie", resp(), false, CredentialsInclude, []string{"*", "age", "cache-control", "content-length", "content-type", "x-a", "x-b"}},
 		{"nothing readable is the empty set", []Header{{"X-A", "1"}}, true, CredentialsOmit, []string{}},
+		{"every safelisted name, any case", []Header{{"PRAGMA", "x"}, {"expires", "0"}, {"Last-Modified", "x"}, {"Content-Language", "en"}, {"Server", "x"}, {"Content-Location", "/"}}, true, CredentialsOmit, []string{"content-language", "expires", "last-modified", "pragma"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

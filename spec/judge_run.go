@@ -31,7 +31,6 @@ type judge struct {
 	corsTaint  bool // response tainting is "cors"
 	tainted    bool // redirect-taint is not "same-origin": the origin serializes as null
 	preflights int
-	buf        [8]Header // backing array for headers when they fit
 }
 
 func (j *judge) step(stage Stage, anchor, format string, args ...any) {
@@ -56,7 +55,9 @@ func (j *judge) serializedOrigin() string {
 }
 
 func (j *judge) blocked(stage Stage, reason Reason, hop int, detail string) Verdict {
-	j.step(stage, reason.Anchor(), "blocked: %s (%s)", reason, reason.Doc())
+	if j.trace != nil {
+		j.step(stage, reason.Anchor(), "blocked: %s (%s)", reason, reason.Doc())
+	}
 	return Verdict{Outcome: Blocked, Stage: stage, Reason: reason, Hop: hop, Detail: detail,
 		Preflight: j.preflights > 0, Preflights: j.preflights}
 }
@@ -68,11 +69,15 @@ func (j *judge) run(ex *Exchange) Verdict {
 	}
 	for hop := 0; ; hop++ {
 		if !j.corsTaint && j.cur.sameOriginAs(j.origin) && !j.origin.Opaque {
-			j.step("", "main-fetch", "%s is same-origin with the request origin %s: no CORS protocol (response tainting basic)", j.curStr, j.originStr)
+			if j.trace != nil {
+				j.step("", "main-fetch", "%s is same-origin with the request origin %s: no CORS protocol (response tainting basic)", j.curStr, j.originStr)
+			}
 			j.sent(SentRequest{URL: j.curStr, Method: j.method, Origin: j.sameOriginOriginHeader()})
 		} else {
 			if !j.corsTaint {
-				j.step("", "main-fetch", "%s is cross-origin for %s: response tainting becomes cors", j.curStr, j.serializedOrigin())
+				if j.trace != nil {
+					j.step("", "main-fetch", "%s is cross-origin for %s: response tainting becomes cors", j.curStr, j.serializedOrigin())
+				}
 			}
 			j.corsTaint = true
 			if v, stop := j.maybePreflight(ex, hop); stop {
@@ -110,11 +115,15 @@ func (j *judge) prepare(req *Request) (Verdict, bool) {
 	// main fetch later rejects schemes other than http(s).
 	u, ok := parseAbsoluteURL(req.URL)
 	if !ok || u.badPort {
-		j.step(StageRequest, "dom-request", "URL %q does not parse as an absolute URL", req.URL)
+		if j.trace != nil {
+			j.step(StageRequest, "dom-request", "URL %q does not parse as an absolute URL", req.URL)
+		}
 		return j.blocked(StageRequest, SchemeNotHTTP, 0, req.URL), true
 	}
 	if u.userinfo {
-		j.step(StageRequest, "dom-request", "URL %q includes credentials", req.URL)
+		if j.trace != nil {
+			j.step(StageRequest, "dom-request", "URL %q includes credentials", req.URL)
+		}
 		return j.blocked(StageRequest, URLCredentials, 0, req.URL), true
 	}
 	j.cur, j.curStr = u, req.URL
@@ -130,54 +139,81 @@ func (j *judge) prepare(req *Request) (Verdict, bool) {
 	}
 	j.method = NormalizeMethod(m)
 	if j.method != m {
-		j.step("", "concept-method-normalize", "method %q normalizes to %q", m, j.method)
+		if j.trace != nil {
+			j.step("", "concept-method-normalize", "method %q normalizes to %q", m, j.method)
+		}
 	}
-	clean := true
+	// One pass over the script's headers: validity, whether the Headers
+	// object would change the list, and what the implicit headers need.
+	clean, hasContentType, hasAccept, total := true, false, false, 0
 	for i := range req.Headers {
 		h := &req.Headers[i]
 		v := NormalizeHeaderValue(h.Value)
-		if !IsToken(h.Name) || strings.ContainsAny(v, "\x00\r\n") {
+		if !IsToken(h.Name) || strings.IndexByte(v, 0) >= 0 || strings.IndexByte(v, '\r') >= 0 || strings.IndexByte(v, '\n') >= 0 {
 			return j.blocked(StageRequest, HeaderInvalid, 0, h.Name), true
 		}
 		if v != h.Value || IsForbiddenRequestHeader(h.Name, v) {
 			clean = false
+		}
+		hasContentType = hasContentType || equalFold(h.Name, "Content-Type")
+		hasAccept = hasAccept || equalFold(h.Name, "Accept")
+		if IsSafelistedRequestHeader(h.Name, v) {
+			total += len(v)
 		}
 	}
 	if req.HasBody && (j.method == "GET" || j.method == "HEAD") {
 		return j.blocked(StageRequest, BodyWithGetOrHead, 0, j.method), true
 	}
 	if !u.isHTTPScheme() {
-		j.step(StageRequest, "main-fetch", "URL %q is not an http(s) URL", req.URL)
+		if j.trace != nil {
+			j.step(StageRequest, "main-fetch", "URL %q is not an http(s) URL", req.URL)
+		}
 		return j.blocked(StageRequest, SchemeNotHTTP, 0, req.URL), true
 	}
 	j.hasBody = req.HasBody
 	j.force = req.ForcePreflight
-	addContentType := req.HasBody && !hasHeader(req.Headers, "Content-Type")
-	addAccept := !hasHeader(req.Headers, "Accept")
-	if clean && !addContentType && !addAccept {
+	// A string body adds Content-Type: text/plain;charset=UTF-8 and fetch
+	// appends Accept: */* when script set none. Both are CORS-safelisted,
+	// so they only matter when they push the safelisted values over 1024
+	// bytes: the header list is rebuilt only then, or when the Headers
+	// object changed it (dropped or trimmed headers).
+	const bodyType, defaultAccept = "text/plain;charset=UTF-8", "*/*"
+	addContentType := req.HasBody && !hasContentType
+	addAccept := !hasAccept
+	extra := 0
+	if addContentType {
+		extra += len(bodyType)
+	}
+	if addAccept {
+		extra += len(defaultAccept)
+	}
+	implicitMatters := extra > 0 && total+extra > SafelistTotalLimit
+	if clean && !implicitMatters {
 		j.headers = req.Headers
 		return Verdict{}, false
 	}
-	// The Headers object drops forbidden request headers and stores
-	// normalized values; a string body adds its Content-Type; fetch adds
-	// `Accept: */*` when script set no Accept. The list is built in the
-	// judge's own array when it fits, so that judging does not allocate.
-	hs := j.buf[:0]
+	hs := make([]Header, 0, len(req.Headers)+2)
 	for _, h := range req.Headers {
 		v := NormalizeHeaderValue(h.Value)
 		if IsForbiddenRequestHeader(h.Name, v) {
-			j.step("", "forbidden-request-header", "header %s is a forbidden request-header: dropped", h.Name)
+			if j.trace != nil {
+				j.step("", "forbidden-request-header", "header %s is a forbidden request-header: dropped", h.Name)
+			}
 			continue
 		}
 		hs = append(hs, Header{h.Name, v})
 	}
 	if addContentType {
-		j.step("", "concept-bodyinit-extract", "a string body adds Content-Type: text/plain;charset=UTF-8")
-		hs = append(hs, Header{"Content-Type", "text/plain;charset=UTF-8"})
+		if j.trace != nil {
+			j.step("", "concept-bodyinit-extract", "a string body adds Content-Type: text/plain;charset=UTF-8")
+		}
+		hs = append(hs, Header{"Content-Type", bodyType})
 	}
 	if addAccept {
-		j.step("", "concept-fetch", "fetch appends the default Accept: */*")
-		hs = append(hs, Header{"Accept", "*/*"})
+		if j.trace != nil {
+			j.step("", "concept-fetch", "fetch appends the default Accept: */*")
+		}
+		hs = append(hs, Header{"Accept", defaultAccept})
 	}
 	j.headers = hs
 	return Verdict{}, false
@@ -219,7 +255,9 @@ func (j *judge) needsPreflight() bool {
 // one.
 func (j *judge) maybePreflight(ex *Exchange, hop int) (Verdict, bool) {
 	if !j.needsPreflight() {
-		j.step("", "main-fetch", "method %s is CORS-safelisted and every header is CORS-safelisted: no preflight", j.method)
+		if j.trace != nil {
+			j.step("", "main-fetch", "method %s is CORS-safelisted and every header is CORS-safelisted: no preflight", j.method)
+		}
 		return Verdict{}, false
 	}
 	j.preflights++
@@ -232,14 +270,20 @@ func (j *judge) maybePreflight(ex *Exchange, hop int) (Verdict, bool) {
 	p := ex.Preflight
 	if p == nil {
 		p = &defaultPreflightAnswer
-		j.step(StagePreflight, "cors-preflight-fetch-0", "no preflight answer given: the server answers 200 with no headers")
+		if j.trace != nil {
+			j.step(StagePreflight, "cors-preflight-fetch-0", "no preflight answer given: the server answers 200 with no headers")
+		}
 	}
 	reason, detail := CheckPreflight(j.preflightRequest(), *p)
 	if reason != ReasonNone {
-		j.step(StagePreflight, reason.Anchor(), "preflight response (status %d) fails: %s %q", p.Status, reason, detail)
+		if j.trace != nil {
+			j.step(StagePreflight, reason.Anchor(), "preflight response (status %d) fails: %s %q", p.Status, reason, detail)
+		}
 		return j.blocked(StagePreflight, reason, hop, detail), true
 	}
-	j.step(StagePreflight, "cors-preflight-fetch-0", "preflight response passes: CORS check, ok status %d, method %s and every unsafe header allowed", p.Status, j.method)
+	if j.trace != nil {
+		j.step(StagePreflight, "cors-preflight-fetch-0", "preflight response passes: CORS check, ok status %d, method %s and every unsafe header allowed", p.Status, j.method)
+	}
 	return Verdict{}, false
 }
 
@@ -248,10 +292,14 @@ func (j *judge) maybePreflight(ex *Exchange, hop int) (Verdict, bool) {
 func (j *judge) redirect(rd *Redirect, hop int) (Verdict, bool) {
 	if j.corsTaint {
 		if reason, detail := CORSCheck(j.serializedOrigin(), j.creds, rd.Headers); reason != ReasonNone {
-			j.step(StageRedirect, reason.Anchor(), "redirect %d (status %d) fails the CORS check: %s %q", hop, rd.Status, reason, detail)
+			if j.trace != nil {
+				j.step(StageRedirect, reason.Anchor(), "redirect %d (status %d) fails the CORS check: %s %q", hop, rd.Status, reason, detail)
+			}
 			return j.blocked(StageRedirect, reason, hop, detail), true
 		}
-		j.step(StageRedirect, "concept-cors-check", "redirect %d (status %d) passes the CORS check", hop, rd.Status)
+		if j.trace != nil {
+			j.step(StageRedirect, "concept-cors-check", "redirect %d (status %d) passes the CORS check", hop, rd.Status)
+		}
 	}
 	locStr, loc, ok := resolveLocation(j.curStr, rd.Location)
 	switch {
@@ -272,20 +320,28 @@ func (j *judge) redirect(rd *Redirect, hop int) (Verdict, bool) {
 		j.toGET(rd.Status)
 	}
 	if !j.cur.sameOrigin(loc) && hasHeader(j.headers, "Authorization") {
-		j.step(StageRedirect, "concept-http-redirect-fetch", "redirect to another origin: Authorization removed")
+		if j.trace != nil {
+			j.step(StageRedirect, "concept-http-redirect-fetch", "redirect to another origin: Authorization removed")
+		}
 		j.headers = without(j.headers, IsNonWildcardRequestHeaderName)
 	}
 	if !loc.sameOrigin(j.cur) && !j.cur.sameOriginAs(j.origin) && !j.tainted {
 		j.tainted = true
-		j.step(StageRedirect, "concept-request-tainted-origin", "redirect from %s to another origin: redirect-taint, the request origin now serializes as null", j.curStr)
+		if j.trace != nil {
+			j.step(StageRedirect, "concept-request-tainted-origin", "redirect from %s to another origin: redirect-taint, the request origin now serializes as null", j.curStr)
+		}
 	}
-	j.step(StageRedirect, "concept-http-redirect-fetch", "redirect %d (status %d) to %s", hop, rd.Status, locStr)
+	if j.trace != nil {
+		j.step(StageRedirect, "concept-http-redirect-fetch", "redirect %d (status %d) to %s", hop, rd.Status, locStr)
+	}
 	j.cur, j.curStr = loc, locStr
 	return Verdict{}, false
 }
 
 func (j *judge) toGET(status int) {
-	j.step(StageRedirect, "concept-http-redirect-fetch", "status %d: method %s becomes GET, body and request-body headers removed", status, j.method)
+	if j.trace != nil {
+		j.step(StageRedirect, "concept-http-redirect-fetch", "status %d: method %s becomes GET, body and request-body headers removed", status, j.method)
+	}
 	j.method = "GET"
 	j.hasBody = false
 	j.headers = without(j.headers, isRequestBodyHeaderName)
@@ -317,15 +373,21 @@ func (j *judge) final(ex *Exchange, hop int) Verdict {
 	}
 	if j.corsTaint {
 		if reason, detail := CORSCheck(j.serializedOrigin(), j.creds, resp.Headers); reason != ReasonNone {
-			j.step(StageResponse, reason.Anchor(), "response (status %d) fails the CORS check: %s %q", resp.Status, reason, detail)
+			if j.trace != nil {
+				j.step(StageResponse, reason.Anchor(), "response (status %d) fails the CORS check: %s %q", resp.Status, reason, detail)
+			}
 			return j.blocked(StageResponse, reason, hop, detail)
 		}
-		j.step(StageResponse, "concept-cors-check", "response (status %d) passes the CORS check for origin %s", resp.Status, j.serializedOrigin())
+		if j.trace != nil {
+			j.step(StageResponse, "concept-cors-check", "response (status %d) passes the CORS check for origin %s", resp.Status, j.serializedOrigin())
+		}
 	}
 	exposed := ExposedHeaderNames(resp.Headers, j.corsTaint, j.creds)
 	if j.trace != nil {
 		j.step("", "concept-filtered-response-cors", "script can read %d header name(s): %s", len(exposed), strings.Join(exposed, ", "))
-		j.step("", "", "allowed after %s redirect(s) and %d preflight(s)", strconv.Itoa(hop), j.preflights)
+		if j.trace != nil {
+			j.step("", "", "allowed after %s redirect(s) and %d preflight(s)", strconv.Itoa(hop), j.preflights)
+		}
 	}
 	return Verdict{Outcome: Allowed, Preflight: j.preflights > 0, Preflights: j.preflights, Hop: 0, Exposed: exposed}
 }

@@ -283,6 +283,15 @@ func TestReasons(t *testing.T) {
 			}
 		}
 	}
+	for name, want := range map[string]Stage{
+		"PreflightMissingAllowOriginHeader": StagePreflight, "MissingAllowOriginHeader": StageResponse,
+		"PreflightInvalidStatus": StagePreflight, "MethodDisallowedByPreflightResponse": StagePreflight,
+		"RedirectContainsCredentials": StageRedirect, "CorsDisabledScheme": StageRequest,
+	} {
+		if _, got, _ := ReasonFromChrome(name); got != want {
+			t.Errorf("ReasonFromChrome(%q) stage = %q, want %q", name, got, want)
+		}
+	}
 	if _, _, ok := ReasonFromChrome("LocalNetworkAccessPermissionDenied"); ok {
 		t.Error("a Private Network Access error mapped to a reason")
 	}

@@ -71,11 +71,13 @@ func lower(c byte) byte {
 // equalFold reports whether a and b are equal under ASCII case folding
 // (the spec's "byte-case-insensitive match").
 func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
+	// Small enough to inline: most comparisons fail on length.
+	return len(a) == len(b) && (a == b || equalFoldSameLen(a, b))
+}
+
+func equalFoldSameLen(a, b string) bool {
 	for i := 0; i < len(a); i++ {
-		if lower(a[i]) != lower(b[i]) {
+		if x, y := a[i], b[i]; x != y && (x^y != 0x20 || lower(x|0x20) < 'a' || lower(x|0x20) > 'z') {
 			return false
 		}
 	}

@@ -192,9 +192,9 @@ func parseAbsoluteURL(s string) (u urlParts, ok bool) {
 		return u, false
 	}
 	rest = rest[2:]
-	end := strings.IndexAny(rest, "/?#\\")
-	if end < 0 {
-		end = len(rest)
+	end := 0
+	for end < len(rest) && rest[end] != '/' && rest[end] != '?' && rest[end] != '#' && rest[end] != '\\' {
+		end++
 	}
 	authority := rest[:end]
 	u.rest = rest[end:]

@@ -225,14 +225,28 @@ func ChromeError(r Reason, s Stage) string {
 }
 
 // ReasonFromChrome maps a Chrome CorsError name back to the model's reason
-// code and stage. ok is false for CorsError values the model has no reason
-// for (Private/Local Network Access, kDisallowedByMode, …).
+// code and the stage Chrome reports it for: the Preflight* names and the
+// preflight-only checks give StagePreflight, RedirectContainsCredentials
+// StageRedirect, CorsDisabledScheme StageRequest, and the other
+// actual-response names StageResponse (Chrome uses those for a failing
+// redirect hop too). ok is false for CorsError values the model has no
+// reason for (Private/Local Network Access, kDisallowedByMode, …).
 func ReasonFromChrome(corsError string) (r Reason, s Stage, ok bool) {
 	for _, r := range Reasons() {
-		for _, s := range []Stage{StagePreflight, StageResponse} {
-			if c := ChromeError(r, s); c != "" && c == corsError {
-				return r, s, true
+		switch corsError {
+		case ChromeError(r, StagePreflight):
+			if corsError == ChromeError(r, StageResponse) {
+				// A name that does not depend on the stage.
+				switch r {
+				case RedirectCredentials:
+					return r, StageRedirect, true
+				case SchemeNotHTTP:
+					return r, StageRequest, true
+				}
 			}
+			return r, StagePreflight, true
+		case ChromeError(r, StageResponse):
+			return r, StageResponse, true
 		}
 	}
 	return "", "", false
