@@ -117,6 +117,26 @@ func Parse(name string, data []byte, strict bool) (*File, error) {
 	return f, nil
 }
 
+// ParseExchange parses one exchange to explain: a single case object in the
+// table's format (request, preflight, redirects, response) in which, unlike
+// in case files, expect may be left out; id, title and the other fields are
+// optional. Problems are reported as by Parse, every one at once, each
+// naming name and the field. It never panics.
+func ParseExchange(name string, data []byte) (Case, error) {
+	c := &checker{file: name, data: string(data), seen: map[string]idUse{}, exchange: true}
+	t, serr := parseJSON(c.data)
+	if serr != nil {
+		c.errorf(int32(serr.off), "", "invalid JSON: %s (column %d)", serr.msg, column(c.data, serr.off))
+		return Case{}, c.errs
+	}
+	c.t = t
+	cs, ok := c.caseAt(&t.root, 0)
+	if !ok || len(c.errs) > 0 {
+		return Case{}, c.errs
+	}
+	return cs, nil
+}
+
 type input struct {
 	name string
 	data string

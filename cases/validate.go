@@ -112,8 +112,11 @@ type checker struct {
 	data   string
 	t      *tree
 	strict bool
-	errs   Errors
-	label  string // the current case's id or "#index", "" outside cases
+	// exchange is set when checking a lone exchange to explain: its
+	// expect may be left out.
+	exchange bool
+	errs     Errors
+	label    string // the current case's id or "#index", "" outside cases
 
 	lineOff, lineNo int // last offset whose line was computed, and its line
 
@@ -194,7 +197,8 @@ func (c *checker) fields(n *node, at string, rules []fieldRule) (vals [maxFields
 		vals[j] = m
 	}
 	for j, r := range rules {
-		if vals[j] != nil || r.need == optional || (r.need == strictOnly && !c.strict) {
+		if vals[j] != nil || r.need == optional || (r.need == strictOnly && !c.strict) ||
+			c.exchange && at == "" && r.name == "expect" {
 			continue
 		}
 		if r.need == strictOnly {

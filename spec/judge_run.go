@@ -263,8 +263,12 @@ func (j *judge) maybePreflight(ex *Exchange, hop int) (Verdict, bool) {
 	j.preflights++
 	if j.trace != nil {
 		acrh := strings.Join(UnsafeRequestHeaderNames(j.headers), ",")
-		j.step(StagePreflight, "cors-preflight-fetch-0", "preflight OPTIONS %s (Origin: %s, Access-Control-Request-Method: %s, Access-Control-Request-Headers: %q)",
-			j.curStr, j.serializedOrigin(), j.method, acrh)
+		shown := ""
+		if acrh != "" {
+			shown = ", Access-Control-Request-Headers: " + acrh
+		}
+		j.step(StagePreflight, "cors-preflight-fetch-0", "preflight OPTIONS %s (Origin: %s, Access-Control-Request-Method: %s%s)",
+			j.curStr, j.serializedOrigin(), j.method, shown)
 		j.sent(SentRequest{Preflight: true, URL: j.curStr, Method: "OPTIONS", Origin: j.serializedOrigin(), ACRM: j.method, ACRH: acrh})
 	}
 	p := ex.Preflight

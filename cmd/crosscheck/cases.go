@@ -178,40 +178,7 @@ func casesShow(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout)
 
 	v, trace := spec.Explain(c.Exchange())
-	fmt.Fprintln(stdout, "model verdict:")
-	tw := tabwriter.NewWriter(stdout, 0, 0, 1, ' ', 0)
-	row := func(k, v string) { fmt.Fprintf(tw, "  %s:\t%s\n", k, v) }
-	row("outcome", string(v.Outcome))
-	if v.Outcome == spec.Blocked {
-		row("blocked at", fmt.Sprintf("%s (after %d redirects)", v.Stage, v.Hop))
-		row("reason", fmt.Sprintf("%s: %s", v.Reason, v.Reason.Doc()))
-		if v.Detail != "" {
-			row("detail", fmt.Sprintf("%q", v.Detail))
-		}
-		if ce := v.ChromeError(); ce != "" {
-			row("chrome error", ce)
-		}
-		row("spec", v.SpecURL())
-	}
-	row("preflights", fmt.Sprint(v.Preflights))
-	if v.Outcome == spec.Allowed {
-		row("exposed", strings.Join(v.Exposed, ", "))
-	}
-	tw.Flush()
-	if len(trace.Steps) > 0 {
-		fmt.Fprintln(stdout, "steps:")
-		for _, s := range trace.Steps {
-			stage := ""
-			if s.Stage != "" {
-				stage = "[" + string(s.Stage) + "] "
-			}
-			anchor := ""
-			if s.Anchor != "" {
-				anchor = " (#" + s.Anchor + ")"
-			}
-			fmt.Fprintf(stdout, "  %s%s%s\n", stage, s.Text, anchor)
-		}
-	}
+	writeExplanation(stdout, v, trace)
 	if diff := c.Compare(v); diff != "" {
 		fmt.Fprintln(stdout, "the model DISAGREES with expect (-expect +model):")
 		fmt.Fprint(stdout, indent(diff, "  "))

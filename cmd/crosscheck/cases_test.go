@@ -260,7 +260,7 @@ func TestCasesShow(t *testing.T) {
 		t.Errorf("show starts with %q, want %q", lines[:min(len(lines), len(want))], want)
 	}
 	for _, l := range []string{
-		"model verdict:",
+		"verdict:",
 		"outcome: blocked",
 		"reason: acao-mismatch: " + spec.ACAOMismatch.Doc(),
 		`detail: "HTTPS://APP.EXAMPLE"`,
