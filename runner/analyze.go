@@ -74,6 +74,9 @@ func analyze(p Policy, probes []probe, res []ProbeResult) []Finding {
 			if r.Credentialed != nil && r.Credentialed.Outcome == spec.Allowed {
 				sev, with = High, "with credentials"
 			}
+			if c == OriginEmptyLabel {
+				sev = codes[c].severity // no browser page has such an origin
+			}
 			add(c, sev, r, "", fmt.Sprintf("a browser lets script on %s read the response %s (Access-Control-Allow-Origin: %s%s)",
 				pr.req.Origin, with, acao, acacSuffix(r.Actual.Response.Headers)))
 		case KindUnlistedMethod, KindUnlistedHeader:

@@ -84,6 +84,8 @@ func TestCertify(t *testing.T) {
 		{"trust-parent-domain", credPolicy, demo.TrustParentDomain, []runner.Code{runner.SubdomainAllowed}},
 		{"suffix-match", credPolicy, demo.SuffixMatch, []runner.Code{runner.OriginSuffixBypass}},
 		{"suffix-match/pattern", patternPolicy, demo.SuffixMatch, []runner.Code{runner.OriginSuffixBypass}},
+		{"empty-label/pattern", patternPolicy, demo.EmptyLabel, []runner.Code{runner.OriginEmptyLabel}},
+		{"empty-label/exact-origins", credPolicy, demo.EmptyLabel, nil}, // the flaw only concerns patterns
 		{"prefix-match", credPolicy, demo.PrefixMatch, []runner.Code{runner.OriginPrefixBypass}},
 		{"unescaped-dot", credPolicy, demo.UnescapedDot, []runner.Code{runner.OriginUnescapedDot}},
 		{"ignore-port", credPolicy, demo.IgnorePort, []runner.Code{runner.OriginPortIgnored}},

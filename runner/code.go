@@ -35,6 +35,14 @@ const (
 	// (`https://appxexample.com`), as an unescaped `.` in a regular
 	// expression does.
 	OriginUnescapedDot Code = "origin-unescaped-dot"
+	// OriginEmptyLabel: a `*.` pattern also matches a host with an empty
+	// leading label (`https://.example.com`): the origin check splits or
+	// suffix-matches labels without requiring them to be non-empty. No
+	// page can be served from such a host, so it is not exploitable
+	// through a browser on its own, but it shows an origin parser that
+	// accepts what it should refuse. (Added to the issue's list: rs/cors,
+	// go-chi/cors, gin-contrib/cors, echo and fiber v2 have it.)
+	OriginEmptyLabel Code = "origin-empty-label"
 	// OriginPortIgnored: an allowed host on another port can read
 	// responses. (Added to the issue's list: a real class of hostname-only
 	// comparisons.)
@@ -90,6 +98,7 @@ var codes = map[Code]codeInfo{
 	OriginSuffixBypass:      {Medium, "an origin ending with an allowed host can read responses"},
 	OriginPrefixBypass:      {Medium, "an origin starting with an allowed origin can read responses"},
 	OriginUnescapedDot:      {Medium, "a dot in an allowed host matches any character"},
+	OriginEmptyLabel:        {Low, "a subdomain pattern matches a host with an empty label"},
 	OriginPortIgnored:       {Medium, "an allowed host on another port can read responses"},
 	WildcardOriginAllowed:   {Medium, "any origin can read responses through Access-Control-Allow-Origin: *"},
 	WildcardWithCredentials: {Medium, "credentialed requests are answered with Access-Control-Allow-Origin: *"},
@@ -104,7 +113,7 @@ func AllCodes() []Code {
 	return []Code{
 		AllowedRequestBlocked, OriginReflected, NullOriginAllowed, InsecureOriginAllowed,
 		SubdomainAllowed, OriginSuffixBypass, OriginPrefixBypass, OriginUnescapedDot,
-		OriginPortIgnored, WildcardOriginAllowed, WildcardWithCredentials, MissingVaryOrigin,
+		OriginEmptyLabel, OriginPortIgnored, WildcardOriginAllowed, WildcardWithCredentials, MissingVaryOrigin,
 		ExposedHeaderMissing, UnlistedMethodAllowed, UnlistedHeaderAllowed,
 	}
 }

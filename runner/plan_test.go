@@ -28,6 +28,7 @@ func TestHostileOrigins(t *testing.T) {
 			{VariantUnescapedDot, "https://app.example.com", "https://app.examplexcom"},
 			{VariantInsecure, "https://*.example.org", "http://crosscheck.example.org"},
 			{VariantApex, "https://*.example.org", "https://example.org"},
+			{VariantEmptyLabel, "https://*.example.org", "https://.example.org"},
 			{VariantSuffix, "https://*.example.org", "https://evilexample.org"},
 			{VariantPrefix, "https://*.example.org", "https://crosscheck.example.org.evil.net"},
 			{VariantSpecialChar, "https://*.example.org", "https://crosscheck.example.org_.evil.net"},
@@ -81,7 +82,7 @@ func TestPlanSkipsAllowedVariants(t *testing.T) {
 		"http://app.example.com.evil.net", "http://app.example.com_.evil.net", "http://app.example.com`.evil.net",
 		"http://app.example.com:8080", "http://appxexample.com", "http://app.examplexcom",
 		// The pattern's insecure variant is http://crosscheck.example.com, sent once above.
-		"https://example.com", "https://evilexample.com", "https://crosscheck.example.com.evil.net",
+		"https://example.com", "https://.example.com", "https://evilexample.com", "https://crosscheck.example.com.evil.net",
 		"https://crosscheck.example.com_.evil.net", "https://crosscheck.example.com`.evil.net", "https://crosscheck.example.com:8443",
 		"https://crosscheck.examplexcom",
 	}

@@ -41,6 +41,7 @@ const (
 	VariantSibling      Variant = "sibling"       // https://crosscheck.example.com
 	VariantChild        Variant = "child"         // https://crosscheck.app.example.com
 	VariantApex         Variant = "apex"          // https://example.com for *.example.com
+	VariantEmptyLabel   Variant = "empty-label"   // https://.example.com for *.example.com
 	VariantSuffix       Variant = "suffix"        // https://evilapp.example.com
 	VariantPrefix       Variant = "prefix"        // https://app.example.com.evil.net
 	VariantSpecialChar  Variant = "special-char"  // https://app.example.com_.evil.net
@@ -56,6 +57,7 @@ var variantCode = map[Variant]Code{
 	VariantSibling:      SubdomainAllowed,
 	VariantChild:        SubdomainAllowed,
 	VariantApex:         SubdomainAllowed,
+	VariantEmptyLabel:   OriginEmptyLabel,
 	VariantSuffix:       OriginSuffixBypass,
 	VariantPrefix:       OriginPrefixBypass,
 	VariantSpecialChar:  OriginPrefixBypass,
@@ -75,6 +77,7 @@ var variantDominators = map[Variant][]Variant{
 	VariantSibling:      {VariantReflection},
 	VariantChild:        {VariantReflection, VariantSibling, VariantSuffix},
 	VariantApex:         {VariantReflection, VariantSuffix},
+	VariantEmptyLabel:   {VariantReflection, VariantSuffix},
 	VariantSuffix:       {VariantReflection, VariantSibling},
 	VariantPrefix:       {VariantReflection},
 	VariantSpecialChar:  {VariantReflection, VariantPrefix},
@@ -379,6 +382,7 @@ func hostileOrigins(p Policy) []hostile {
 		if !isIP {
 			if isPattern {
 				add(VariantApex, joinOrigin(scheme, domain, port))
+				add(VariantEmptyLabel, joinOrigin(scheme, "."+domain, port))
 			} else {
 				if labels := strings.Split(host, "."); len(labels) >= 3 {
 					add(VariantSibling, joinOrigin(scheme, probeLabel+"."+strings.Join(labels[1:], "."), port))

@@ -37,6 +37,7 @@ const (
 	AnyHeader                            // approve any requested header in preflights
 	NoCredentialsHeader                  // forget Access-Control-Allow-Credentials
 	PreflightForbidden                   // answer every preflight 403
+	EmptyLabel                           // match *.example.com by the suffix ".example.com", so ".example.com" passes
 )
 
 // Config is a demo server's policy and flaws.
@@ -101,6 +102,9 @@ func (s *server) allowed(o string) bool {
 			// Subdomain pattern: one or more non-empty labels.
 			if (scheme == as || s.has(IgnoreScheme)) && (port == aport || s.has(IgnorePort)) {
 				if lead, ok := strings.CutSuffix(host, "."+sub); ok && lead != "" && !slices.Contains(strings.Split(lead, "."), "") {
+					return true
+				}
+				if s.has(EmptyLabel) && strings.HasSuffix(host, "."+sub) {
 					return true
 				}
 				if s.has(SuffixMatch) && strings.HasSuffix(host, sub) {
