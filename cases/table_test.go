@@ -90,3 +90,26 @@ func BenchmarkLoadEmbedded(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/op")
 	b.ReportMetric(float64(n), "cases")
 }
+
+// TestDivergencesTagged: every case recording a browser divergence carries
+// the chrome-divergence tag, so `crosscheck cases list --tag
+// chrome-divergence` lists exactly them.
+func TestDivergencesTagged(t *testing.T) {
+	tbl, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range tbl.Cases {
+		recorded := c.Browsers != nil && c.Browsers.Chrome != nil
+		if recorded {
+			n++
+		}
+		if recorded != c.HasTag("chrome-divergence") {
+			t.Errorf("%s: browsers.chrome recorded = %v but chrome-divergence tag = %v", c.ID, recorded, c.HasTag("chrome-divergence"))
+		}
+	}
+	if n == 0 {
+		t.Error("no case records a Chrome divergence; the table is expected to hold some")
+	}
+}
