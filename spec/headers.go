@@ -65,8 +65,9 @@ func GetHeader(h []Header, name string) (value string, ok bool) {
 // element, and strip spaces and tabs around each element. Empty elements are
 // kept. It never fails.
 func GetDecodeSplit(value string) []string {
-	var values []string
-	var tmp strings.Builder
+	// At most one element per comma, plus one: allocate once.
+	values := make([]string, 0, strings.Count(value, ",")+1)
+	var tmp strings.Builder // only for elements holding a quoted string
 	pos := 0
 	for {
 		// Collect code points that are not " or ,.
@@ -74,17 +75,22 @@ func GetDecodeSplit(value string) []string {
 		for pos < len(value) && value[pos] != '"' && value[pos] != ',' {
 			pos++
 		}
-		tmp.WriteString(value[start:pos])
-		if pos < len(value) && value[pos] == '"' {
-			end := quotedStringEnd(value, pos)
-			tmp.WriteString(value[pos:end])
-			pos = end
-			if pos < len(value) {
-				continue
+		if tmp.Len() == 0 && (pos >= len(value) || value[pos] == ',') {
+			// The common case: the element is a plain slice of value.
+			values = append(values, trimOWS(value[start:pos]))
+		} else {
+			tmp.WriteString(value[start:pos])
+			if pos < len(value) && value[pos] == '"' {
+				end := quotedStringEnd(value, pos)
+				tmp.WriteString(value[pos:end])
+				pos = end
+				if pos < len(value) {
+					continue
+				}
 			}
+			values = append(values, trimOWS(tmp.String()))
+			tmp.Reset()
 		}
-		values = append(values, trimOWS(tmp.String()))
-		tmp.Reset()
 		if pos >= len(value) {
 			return values
 		}
