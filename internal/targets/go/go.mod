@@ -3,6 +3,7 @@ module github.com/crosscheck-dev/crosscheck/internal/targets/go
 go 1.25.0
 
 require (
+	github.com/crosscheck-dev/crosscheck v0.0.0-00010101000000-000000000000
 	github.com/gin-contrib/cors v1.7.7
 	github.com/gin-gonic/gin v1.12.0
 	github.com/go-chi/cors v1.2.2
@@ -10,6 +11,7 @@ require (
 	github.com/gorilla/handlers v1.5.2
 	github.com/labstack/echo/v4 v4.15.4
 	github.com/rs/cors v1.11.1
+	github.com/valyala/fasthttp v1.51.0
 )
 
 require (
@@ -44,7 +46,6 @@ require (
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.1 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
-	github.com/valyala/fasthttp v1.51.0 // indirect
 	github.com/valyala/fasttemplate v1.2.2 // indirect
 	github.com/valyala/tcplisten v1.0.0 // indirect
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
@@ -56,3 +57,5 @@ require (
 	golang.org/x/time v0.15.0 // indirect
 	google.golang.org/protobuf v1.36.10 // indirect
 )
+
+replace github.com/crosscheck-dev/crosscheck => ../../..
