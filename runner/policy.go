@@ -274,6 +274,13 @@ func parsePattern(s string) (pattern, error) {
 	if !ok || strings.Contains(rest, "*") || strings.Contains(scheme, "*") {
 		return pattern{}, errors.New(`a pattern is scheme://*.domain[:port], with "*" only as the first label`)
 	}
+	host := rest
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+		host = host[:i]
+	}
+	if _, err := netip.ParseAddr(host); err == nil || strings.HasPrefix(host, "[") {
+		return pattern{}, errors.New("an IP address has no subdomains")
+	}
 	// Check the rest of the pattern as an origin with a stand-in label.
 	o, err := spec.ParseOrigin(scheme + "://x." + rest)
 	if err != nil {
@@ -287,9 +294,6 @@ func parsePattern(s string) (pattern, error) {
 		if label == "" {
 			return pattern{}, errors.New("the domain has an empty label")
 		}
-	}
-	if _, err := netip.ParseAddr(domain); err == nil || strings.HasPrefix(domain, "[") {
-		return pattern{}, errors.New("an IP address has no subdomains")
 	}
 	return pattern{scheme: o.Scheme, domain: domain, port: o.Port}, nil
 }

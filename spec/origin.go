@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"net/netip"
 	"net/url"
 	"strings"
 )
@@ -41,6 +42,7 @@ var (
 	errOriginCase    = errors.New("a serialized origin is lowercase")
 	errOriginPort    = errors.New("invalid port")
 	errOriginDefault = errors.New("a serialized origin omits the scheme's default port")
+	errOriginHost    = errors.New("an IP address host is serialized as four decimal bytes (IPv4) or in compressed lowercase hex (IPv6)")
 	errOriginASCII   = errors.New("a serialized origin is ASCII: write an internationalized host in its xn-- form")
 )
 
@@ -73,6 +75,15 @@ func ParseOrigin(s string) (Origin, error) {
 	if u.portNotSerialized {
 		return Origin{}, errOriginDefault
 	}
+	if u.emptyPort {
+		return Origin{}, errOriginPort
+	}
+	if u.at {
+		return Origin{}, errOriginForm
+	}
+	if u.hostNotSerialized {
+		return Origin{}, errOriginHost
+	}
 	return u.origin(), nil
 }
 
@@ -101,10 +112,26 @@ type urlParts struct {
 	hasAuthority      bool   // a special scheme with //host
 	portNotSerialized bool
 	badPort           bool
+	// hostNotSerialized: an IP address host in another spelling than its
+	// serialization (hex or short IPv4, uncompressed IPv6); emptyPort: a
+	// ":" with no port; at: an "@" in the authority, even with empty
+	// userinfo. URLs may have them; serialized origins never do.
+	hostNotSerialized bool
+	emptyPort         bool
+	at                bool
+	ipv4              uint32 // the address when the host is IPv4
+	ipv6              netip.Addr
 }
 
 func (u urlParts) origin() Origin {
-	return Origin{Scheme: toLower(u.scheme), Host: toLower(u.host), Port: u.port}
+	host := toLower(u.host)
+	switch {
+	case u.ipv6.IsValid():
+		host = serializeIPv6(u.ipv6)
+	case u.hostNotSerialized:
+		host = serializeIPv4(u.ipv4)
+	}
+	return Origin{Scheme: toLower(u.scheme), Host: host, Port: u.port}
 }
 
 // isHTTPScheme reports whether u's scheme is http or https.
@@ -202,6 +229,7 @@ func parseAbsoluteURL(s string) (u urlParts, ok bool) {
 		// A URL includes credentials when its username or password is
 		// not empty: "https://@h" and "https://:@h" do not.
 		u.userinfo = authority[:at] != "" && authority[:at] != ":"
+		u.at = true
 		authority = authority[at+1:]
 	}
 	host, port := authority, ""
@@ -210,11 +238,12 @@ func parseAbsoluteURL(s string) (u urlParts, ok bool) {
 		if rb < 0 {
 			return u, false
 		}
-		for _, c := range []byte(host[1:rb]) {
-			if !(c == ':' || c == '.' || '0' <= c && c <= '9' || 'a' <= lower(c) && lower(c) <= 'f') {
-				return u, false
-			}
+		a, ok := parseIPv6(host[1:rb])
+		if !ok {
+			return u, false
 		}
+		u.ipv6 = a
+		u.hostNotSerialized = serializeIPv6(a) != toLower(host[:rb+1])
 		host, port = authority[:rb+1], authority[rb+1:]
 		if port != "" && port[0] != ':' {
 			return u, false
@@ -242,8 +271,18 @@ func parseAbsoluteURL(s string) (u urlParts, ok bool) {
 	if host == "" || host == "[]" {
 		return u, false
 	}
+	if !strings.HasPrefix(host, "[") && endsInANumber(host) {
+		// The URL Standard parses such a host as IPv4, or fails.
+		a, ok := parseIPv4(host)
+		if !ok {
+			return u, false
+		}
+		u.ipv4 = a
+		u.hostNotSerialized = !isSerializedIPv4(host)
+	}
 	u.host = host
 	u.hasAuthority = true
+	u.emptyPort = port == "" && strings.HasSuffix(authority, ":")
 	if port != "" {
 		n := 0
 		for i := 0; i < len(port); i++ {

@@ -40,6 +40,24 @@ func TestParseOrigin(t *testing.T) {
 		{"https://é.example", Origin{}, true},
 		{"data:,x", Origin{}, true},
 		{"Null", Origin{}, true},
+		// Found by fuzz.FuzzOrigin: URLs a browser never sends as an origin.
+		{"https://app.example:", Origin{}, true},
+		{"https://@app.example", Origin{}, true},
+		{"https://:@app.example", Origin{}, true},
+		{"http://0x7f.1", Origin{}, true},
+		{"http://2130706433", Origin{}, true},
+		{"http://0177.0.0.1", Origin{}, true},
+		{"http://127.0.0.1.", Origin{}, true},
+		{"https://a.1", Origin{}, true},
+		{"https://[::ffff:127.0.0.1]", Origin{}, true},
+		{"https://[0:0:0:0:0:0:0:1]", Origin{}, true},
+		{"https://[::1%25eth0]", Origin{}, true},
+		{"http://[::::]", Origin{}, true},
+		{"https://[1.2.3.4]", Origin{}, true},
+		{"https://[::ffff:7f00:1]", Origin{Scheme: "https", Host: "[::ffff:7f00:1]"}, false},
+		{"http://[2001:db8::1:0:0:1]", Origin{Scheme: "http", Host: "[2001:db8::1:0:0:1]"}, false},
+		{"http://[1::]", Origin{Scheme: "http", Host: "[1::]"}, false},
+		{"http://[1:0:0:2::3]", Origin{Scheme: "http", Host: "[1:0:0:2::3]"}, false},
 	}
 	for _, tt := range tests {
 		got, err := ParseOrigin(tt.in)
@@ -74,6 +92,18 @@ func TestURLOrigin(t *testing.T) {
 		{"not a url", "", false},
 		{"1http://x", "", false},
 		{"https:h", "", false},
+		{"http://0x7f.1/", "http://127.0.0.1", true},
+		{"http://2130706433:8080/", "http://127.0.0.1:8080", true},
+		{"http://0177.0.0.1/", "http://127.0.0.1", true},
+		{"http://1.2.3.256/", "", false},
+		{"http://256.1/", "", false},
+		{"http://1.2.3.4.5/", "", false},
+		{"https://a.1/", "", false},
+		{"https://a.0x/", "", false}, // 0x is an empty hex number: the host must be IPv4
+		{"http://a.0x1g/", "http://a.0x1g", true},
+		{"https://[0:0:0:0:0:0:0:1]/", "https://[::1]", true},
+		{"https://[::FFFF:127.0.0.1]/", "https://[::ffff:7f00:1]", true},
+		{"https://@api.example/", "https://api.example", true},
 	}
 	for _, tt := range tests {
 		o, ok := URLOrigin(tt.in)
