@@ -59,3 +59,7 @@ require (
 )
 
 replace github.com/crosscheck-dev/crosscheck => ../../..
+
+require github.com/crosscheck-dev/crosscheck/internal/targets/serve v0.0.0
+
+replace github.com/crosscheck-dev/crosscheck/internal/targets/serve => ../serve

@@ -17,3 +17,7 @@ require (
 	golang.org/x/text v0.3.7 // indirect
 	golang.org/x/time v0.0.0-20201208040808-7e3f01d25324 // indirect
 )
+
+require github.com/crosscheck-dev/crosscheck/internal/targets/serve v0.0.0
+
+replace github.com/crosscheck-dev/crosscheck/internal/targets/serve => ../../serve

@@ -14,22 +14,16 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"flag"
-	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"os"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/crosscheck-dev/crosscheck/internal/targets/serve"
 )
 
 func main() {
-	p, ln := setup()
+	p, ln := serve.Setup()
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
@@ -38,72 +32,8 @@ func main() {
 		AllowHeaders:     p.AllowHeaders,
 		ExposeHeaders:    p.ExposeHeaders,
 		AllowCredentials: p.AllowCredentials,
-		MaxAge:           p.maxAge(),
+		MaxAge:           p.MaxAgeSeconds(),
 	}))
-	e.Any("/*", echo.WrapHandler(http.HandlerFunc(app)))
-	fmt.Fprintln(os.Stderr, http.Serve(ln, e))
-	os.Exit(2)
-}
-
-// policy is the part of crosscheck's policy file this target reads.
-type policy struct {
-	AllowOrigins     []string `json:"allowOrigins"`
-	AllowMethods     []string `json:"allowMethods"`
-	AllowHeaders     []string `json:"allowHeaders"`
-	ExposeHeaders    []string `json:"exposeHeaders"`
-	AllowCredentials bool     `json:"allowCredentials"`
-	MaxAge           *int     `json:"maxAge"`
-}
-
-func (p policy) maxAge() int {
-	if p.MaxAge == nil {
-		return 0
-	}
-	return *p.MaxAge
-}
-
-// setup reads -policy and listens on -addr (loopback only); it prints the
-// base URL on stdout. It exits 2 on any error.
-func setup() (policy, net.Listener) {
-	policyPath := flag.String("policy", "", "crosscheck policy file (JSON)")
-	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback only)")
-	configOrigins := flag.String("config-origins", "", "comma-separated origins to configure instead of the policy's (how a corpus entry reproduces an advisory's configuration)")
-	flag.Parse()
-	var p policy
-	data, err := os.ReadFile(*policyPath)
-	if err == nil {
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		err = dec.Decode(&p)
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "target: policy %q: %v\n", *policyPath, err)
-		os.Exit(2)
-	}
-	if *configOrigins != "" {
-		p.AllowOrigins = strings.Split(*configOrigins, ",")
-	}
-	host, _, err := net.SplitHostPort(*addr)
-	if err != nil || !net.ParseIP(host).IsLoopback() {
-		fmt.Fprintf(os.Stderr, "target: -addr %q: must be a loopback host:port\n", *addr)
-		os.Exit(2)
-	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "target: %v\n", err)
-		os.Exit(2)
-	}
-	fmt.Printf("http://%s\n", ln.Addr())
-	return p, ln
-}
-
-// app is the application behind the middleware (the same in every target).
-func app(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Total-Count", "42")
-	w.Header().Set("X-Handler", "called")
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		io.WriteString(w, "ok\n")
-	}
+	e.Any("/*", echo.WrapHandler(http.HandlerFunc(serve.App)))
+	serve.Exit(http.Serve(ln, e))
 }

@@ -17,3 +17,7 @@ require (
 	github.com/valyala/tcplisten v1.0.0 // indirect
 	golang.org/x/sys v0.15.0 // indirect
 )
+
+require github.com/crosscheck-dev/crosscheck/internal/targets/serve v0.0.0
+
+replace github.com/crosscheck-dev/crosscheck/internal/targets/serve => ../../serve

@@ -35,3 +35,7 @@ require (
 	google.golang.org/protobuf v1.31.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
+
+require github.com/crosscheck-dev/crosscheck/internal/targets/serve v0.0.0
+
+replace github.com/crosscheck-dev/crosscheck/internal/targets/serve => ../../serve

@@ -36,6 +36,8 @@ import (
 	"github.com/crosscheck-dev/crosscheck/runner"
 	"github.com/crosscheck-dev/crosscheck/spec"
 	"github.com/valyala/fasthttp"
+
+	"github.com/crosscheck-dev/crosscheck/internal/targets/serve"
 )
 
 // fuzzURL is the URL every fuzzed request is sent to. Its origin is never
@@ -106,7 +108,7 @@ func fuzzSetup(tb testing.TB, impl string) []fuzzPolicy {
 		if err != nil {
 			tb.Fatalf("crosscheck rejects %s: %v", f, err)
 		}
-		p, err := loadPolicy(f)
+		p, err := serve.LoadPolicy(f)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -409,7 +411,7 @@ func TestDifferentialFindsPlantedBypass(t *testing.T) {
 			w.Header().Set("Access-Control-Allow-Methods", r.Header.Get("Access-Control-Request-Method"))
 			w.Header().Set("Access-Control-Allow-Headers", r.Header.Get("Access-Control-Request-Headers"))
 		}
-		app(w, r)
+		serve.App(w, r)
 	})
 	decl, err := runner.LoadPolicy(filepath.Join("..", "..", "..", "policies", "strict.json"))
 	if err != nil {

@@ -16,6 +16,8 @@ import (
 	"github.com/labstack/echo/v4"
 	echomw "github.com/labstack/echo/v4/middleware"
 	"github.com/rs/cors"
+
+	"github.com/crosscheck-dev/crosscheck/internal/targets/serve"
 )
 
 // impls maps each -impl name to the function that configures that library
@@ -29,17 +31,6 @@ var impls = map[string]builder{
 	"echo":             buildEcho,
 	"fiber":            buildFiber,
 	"nethttp-cop":      buildCOP,
-}
-
-// app is the application behind every middleware.
-func app(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Total-Count", "42")
-	w.Header().Set("X-Handler", "called")
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		io.WriteString(w, "ok\n")
-	}
 }
 
 // httpServer serves a net/http handler.
@@ -59,12 +50,12 @@ func rsCorsOptions(p policy) cors.Options {
 		AllowedHeaders:   p.AllowHeaders,
 		ExposedHeaders:   p.ExposeHeaders,
 		AllowCredentials: p.AllowCredentials,
-		MaxAge:           p.maxAge(),
+		MaxAge:           p.MaxAgeSeconds(),
 	}
 }
 
 func buildRSCors(p policy) (server, error) {
-	return httpServer{cors.New(rsCorsOptions(p)).Handler(http.HandlerFunc(app))}, nil
+	return httpServer{cors.New(rsCorsOptions(p)).Handler(http.HandlerFunc(serve.App))}, nil
 }
 
 // go-chi/cors is a fork of an older rs/cors with the same Options.
@@ -75,16 +66,16 @@ func buildChiCors(p policy) (server, error) {
 		AllowedHeaders:   p.AllowHeaders,
 		ExposedHeaders:   p.ExposeHeaders,
 		AllowCredentials: p.AllowCredentials,
-		MaxAge:           p.maxAge(),
+		MaxAge:           p.MaxAgeSeconds(),
 	})
-	return httpServer{h(http.HandlerFunc(app))}, nil
+	return httpServer{h(http.HandlerFunc(serve.App))}, nil
 }
 
 // gorilla/handlers matches origins exactly (or "*"); a pattern needs a
 // hand-written AllowedOriginValidator, which would certify our code, not
 // the library's.
 func buildGorilla(p policy) (server, error) {
-	if pats := p.patterns(); len(pats) > 0 {
+	if pats := p.Patterns(); len(pats) > 0 {
 		return nil, notExpressible("gorilla/handlers has no origin patterns (only exact origins, \"*\" or a hand-written AllowedOriginValidator), so %s cannot be declared", strings.Join(pats, ", "))
 	}
 	opts := []handlers.CORSOption{
@@ -92,12 +83,12 @@ func buildGorilla(p policy) (server, error) {
 		handlers.AllowedMethods(p.AllowMethods),
 		handlers.AllowedHeaders(p.AllowHeaders),
 		handlers.ExposedHeaders(p.ExposeHeaders),
-		handlers.MaxAge(p.maxAge()),
+		handlers.MaxAge(p.MaxAgeSeconds()),
 	}
 	if p.AllowCredentials {
 		opts = append(opts, handlers.AllowCredentials())
 	}
-	return httpServer{handlers.CORS(opts...)(http.HandlerFunc(app))}, nil
+	return httpServer{handlers.CORS(opts...)(http.HandlerFunc(serve.App))}, nil
 }
 
 // gin-contrib/cors: "*" in AllowOrigins allows all; patterns need
@@ -107,19 +98,19 @@ func buildGin(p policy) (server, error) {
 	gin.DefaultWriter, gin.DefaultErrorWriter = io.Discard, io.Discard
 	cfg := gincors.Config{
 		AllowOrigins:     p.AllowOrigins,
-		AllowWildcard:    len(p.patterns()) > 0,
+		AllowWildcard:    len(p.Patterns()) > 0,
 		AllowMethods:     p.AllowMethods,
 		AllowHeaders:     p.AllowHeaders,
 		ExposeHeaders:    p.ExposeHeaders,
 		AllowCredentials: p.AllowCredentials,
-		MaxAge:           time.Duration(p.maxAge()) * time.Second,
+		MaxAge:           time.Duration(p.MaxAgeSeconds()) * time.Second,
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, notExpressible("the library refuses this configuration: %v", err)
 	}
 	r := gin.New()
 	r.Use(gincors.New(cfg))
-	r.Any("/*path", gin.WrapF(app))
+	r.Any("/*path", gin.WrapF(serve.App))
 	return httpServer{r}, nil
 }
 
@@ -133,9 +124,9 @@ func buildEcho(p policy) (server, error) {
 		AllowHeaders:     p.AllowHeaders,
 		ExposeHeaders:    p.ExposeHeaders,
 		AllowCredentials: p.AllowCredentials,
-		MaxAge:           p.maxAge(),
+		MaxAge:           p.MaxAgeSeconds(),
 	}))
-	e.Any("/*", echo.WrapHandler(http.HandlerFunc(app)))
+	e.Any("/*", echo.WrapHandler(http.HandlerFunc(serve.App)))
 	return httpServer{e}, nil
 }
 
@@ -149,7 +140,7 @@ func buildFiber(p policy) (server, error) {
 		AllowHeaders:     strings.Join(p.AllowHeaders, ","),
 		ExposeHeaders:    strings.Join(p.ExposeHeaders, ","),
 		AllowCredentials: p.AllowCredentials,
-		MaxAge:           p.maxAge(),
+		MaxAge:           p.MaxAgeSeconds(),
 	}))
 	a.All("/*", func(c *fiber.Ctx) error {
 		c.Set("Content-Type", "text/plain; charset=utf-8")
@@ -173,10 +164,10 @@ func (s fiberServer) serve(ln net.Listener) error { return s.a.Listener(ln) }
 // row shows whether adding it breaks the declared CORS policy; where it
 // differs from the rs-cors row, CrossOriginProtection is the cause.
 func buildCOP(p policy) (server, error) {
-	if p.anyOrigin() {
+	if p.AnyOrigin() {
 		return nil, notExpressible("CrossOriginProtection has no \"trust every origin\" setting; a public (\"*\") API would not deploy it")
 	}
-	if pats := p.patterns(); len(pats) > 0 {
+	if pats := p.Patterns(); len(pats) > 0 {
 		return nil, notExpressible("CrossOriginProtection.AddTrustedOrigin takes exact origins only, so %s cannot be declared", strings.Join(pats, ", "))
 	}
 	cop := http.NewCrossOriginProtection()
@@ -185,5 +176,5 @@ func buildCOP(p policy) (server, error) {
 			return nil, notExpressible("the library refuses this configuration: %v", err)
 		}
 	}
-	return httpServer{cors.New(rsCorsOptions(p)).Handler(cop.Handler(http.HandlerFunc(app)))}, nil
+	return httpServer{cors.New(rsCorsOptions(p)).Handler(cop.Handler(http.HandlerFunc(serve.App)))}, nil
 }

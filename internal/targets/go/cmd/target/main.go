@@ -27,6 +27,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/crosscheck-dev/crosscheck/internal/targets/serve"
 )
 
 // exitNA is the exit status for "this library cannot serve this policy".
@@ -38,9 +40,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("target", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	impl := fs.String("impl", "", "implementation: "+strings.Join(implNames(), ", "))
-	policyPath := fs.String("policy", "", "crosscheck policy file (JSON)")
-	addr := fs.String("addr", "127.0.0.1:0", "listen address (loopback only)")
-	configOrigins := fs.String("config-origins", "", "comma-separated origins to configure instead of the policy's (how the regression corpus reproduces an advisory's configuration on the current release)")
+	flags := serve.AddFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -49,13 +49,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "target: unknown -impl %q (want one of %s)\n", *impl, strings.Join(implNames(), ", "))
 		return 2
 	}
-	p, err := loadPolicy(*policyPath)
+	p, err := flags.Load()
 	if err != nil {
 		fmt.Fprintf(stderr, "target: %v\n", err)
 		return 2
-	}
-	if *configOrigins != "" {
-		p.AllowOrigins = strings.Split(*configOrigins, ",")
 	}
 	srv, err := construct(build, p)
 	if err != nil {
@@ -67,17 +64,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "target: %s: %v\n", *impl, err)
 		return 2
 	}
-	host, _, err := net.SplitHostPort(*addr)
-	if err != nil || !net.ParseIP(host).IsLoopback() {
-		fmt.Fprintf(stderr, "target: -addr %q: must be a loopback host:port\n", *addr)
-		return 2
-	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := serve.Listen(*flags.Addr, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "target: %v\n", err)
 		return 2
 	}
-	fmt.Fprintf(stdout, "http://%s\n", ln.Addr())
 	if err := srv.serve(ln); err != nil {
 		fmt.Fprintf(stderr, "target: serve: %v\n", err)
 		return 2
