@@ -225,7 +225,13 @@ func ExtractHeaderListValues(h []Header, name string) ([]string, ListStatus) {
 	if st != ListValid {
 		return nil, st
 	}
-	values := []string{}
+	n := 0
+	for i := range h {
+		if equalFold(h[i].Name, name) {
+			n += strings.Count(h[i].Value, ",") + 1
+		}
+	}
+	values := make([]string, 0, n) // at most one element per comma and line: allocate once
 	for i := range h {
 		if !equalFold(h[i].Name, name) {
 			continue
