@@ -27,6 +27,7 @@ type NAError struct {
 	Why  string
 }
 
+// Error says which implementation cannot serve the policy and why.
 func (e *NAError) Error() string { return e.Impl + ": n/a: " + e.Why }
 
 // Env is a prepared set of targets: the repository they come from and the
