@@ -108,6 +108,12 @@ type PreflightRequest struct {
 // Authorization header, and the other CORS-unsafe request headers. It
 // returns ReasonNone when the actual request may be sent.
 func CheckPreflight(r PreflightRequest, p Response) (Reason, string) {
+	return checkPreflight(r, unsafeHeaders(r.Headers), p)
+}
+
+// checkPreflight is CheckPreflight with the request's CORS-unsafe headers
+// already known.
+func checkPreflight(r PreflightRequest, unsafe unsafeSet, p Response) (Reason, string) {
 	if isRedirectStatus(p.Status) {
 		if n, loc := HeaderLines(p.Headers, hLocation); n > 0 {
 			return PreflightRedirect, loc
@@ -141,13 +147,12 @@ func CheckPreflight(r PreflightRequest, p Response) (Reason, string) {
 		}
 	}
 	wildcard := !include && acah.has("*", false)
-	over := safelistTotal(r.Headers) > SafelistTotalLimit
 	// Report the first failing name in the sorted-lowercase order the spec
 	// walks the CORS-unsafe request-header names in.
 	failed := ""
 	for i := range r.Headers {
 		name := r.Headers[i].Name
-		if !over && IsSafelistedRequestHeader(name, r.Headers[i].Value) {
+		if !unsafe.has(i) {
 			continue
 		}
 		if wildcard || acah.has(name, true) {

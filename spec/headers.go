@@ -434,10 +434,10 @@ func IsNonWildcardRequestHeaderName(name string) bool { return equalFold(name, "
 // lowercased, de-duplicated and sorted. This is the value a browser sends
 // in Access-Control-Request-Headers (joined by ",").
 func UnsafeRequestHeaderNames(h []Header) []string {
-	over := safelistTotal(h) > SafelistTotalLimit
+	u := unsafeHeaders(h)
 	var names []string
 	for i := range h {
-		if over || !IsSafelistedRequestHeader(h[i].Name, h[i].Value) {
+		if u.has(i) {
 			names = append(names, toLower(h[i].Name))
 		}
 	}
@@ -445,14 +445,58 @@ func UnsafeRequestHeaderNames(h []Header) []string {
 	return slices.Compact(names)
 }
 
-func safelistTotal(h []Header) int {
+// unsafeSet marks which entries of a request's header list are CORS-unsafe:
+// not CORS-safelisted on their own, or safelisted while the safelisted
+// values total more than 1024 bytes. It is the one implementation of that
+// rule; the preflight decision, the preflight check and
+// UnsafeRequestHeaderNames all read it.
+type unsafeSet struct {
+	safe  uint64 // bit i: h[i] is safelisted on its own (lists of up to 64 headers)
+	large []bool // the same for longer lists
+	over  bool   // the safelisted values total more than 1024 bytes
+	n     int
+}
+
+// unsafeHeaders tests every header of h once.
+func unsafeHeaders(h []Header) unsafeSet {
+	u := unsafeSet{n: len(h)}
+	if len(h) > 64 {
+		u.large = make([]bool, len(h))
+	}
 	total := 0
 	for i := range h {
 		if IsSafelistedRequestHeader(h[i].Name, h[i].Value) {
 			total += len(h[i].Value)
+			if u.large != nil {
+				u.large[i] = true
+			} else {
+				u.safe |= 1 << i
+			}
 		}
 	}
-	return total
+	u.over = total > SafelistTotalLimit
+	return u
+}
+
+// has reports whether h[i] is CORS-unsafe.
+func (u unsafeSet) has(i int) bool {
+	if u.over {
+		return true
+	}
+	if u.large != nil {
+		return !u.large[i]
+	}
+	return u.safe&(1<<i) == 0
+}
+
+// any reports whether some header is CORS-unsafe.
+func (u unsafeSet) any() bool {
+	for i := 0; i < u.n; i++ {
+		if u.has(i) {
+			return true
+		}
+	}
+	return false
 }
 
 // IsForbiddenResponseHeaderName reports whether name is Set-Cookie or

@@ -239,6 +239,9 @@ func TestUnsafeRequestHeaderNames(t *testing.T) {
 		{"1152 bytes in total makes all unsafe", append(append([]Header{}, accept128...), Header{"Accept", strings.Repeat("a", 128)}), []string{"accept"}},
 		{"over 1024 pulls in every safelisted name", append(append([]Header{}, accept128...), Header{"Accept", strings.Repeat("a", 128)}, Header{"Content-Language", "eu"}), []string{"accept", "content-language"}},
 		{"1024 plus one byte", append(append([]Header{}, accept128...), Header{"Content-Language", "e"}), []string{"accept", "content-language"}},
+		{"more than 64 headers, all safelisted", repeatHeader("Accept", "a", 70), nil},
+		{"more than 64 headers, one unsafe", append(repeatHeader("Accept", "a", 70), Header{"X-Z", "1"}), []string{"x-z"}},
+		{"more than 64 headers over 1024 bytes", repeatHeader("Accept", strings.Repeat("a", 20), 70), []string{"accept"}},
 		{"unsafe values do not count toward 1024", append(append([]Header{}, accept128...), Header{"X-Big", strings.Repeat("a", 500)}), []string{"x-big"}},
 	}
 	for _, tt := range tests {

@@ -238,23 +238,15 @@ func (j *judge) preflightRequest() PreflightRequest {
 		Credentials: j.creds, ForcePreflight: j.force}
 }
 
-func (j *judge) needsPreflight() bool {
-	if j.force || !IsSafelistedMethod(j.method) {
-		return true
-	}
-	over := safelistTotal(j.headers) > SafelistTotalLimit
-	for i := range j.headers {
-		if over || !IsSafelistedRequestHeader(j.headers[i].Name, j.headers[i].Value) {
-			return true
-		}
-	}
-	return false
+func (j *judge) needsPreflight(unsafe unsafeSet) bool {
+	return j.force || !IsSafelistedMethod(j.method) || unsafe.any()
 }
 
 // maybePreflight sends and checks a CORS preflight when the request needs
 // one.
 func (j *judge) maybePreflight(ex *Exchange, hop int) (Verdict, bool) {
-	if !j.needsPreflight() {
+	unsafe := unsafeHeaders(j.headers)
+	if !j.needsPreflight(unsafe) {
 		if j.trace != nil {
 			j.step("", "main-fetch", "method %s is CORS-safelisted and every header is CORS-safelisted: no preflight", j.method)
 		}
@@ -278,7 +270,7 @@ func (j *judge) maybePreflight(ex *Exchange, hop int) (Verdict, bool) {
 			j.step(StagePreflight, "cors-preflight-fetch-0", "no preflight answer given: the server answers 200 with no headers")
 		}
 	}
-	reason, detail := CheckPreflight(j.preflightRequest(), *p)
+	reason, detail := checkPreflight(j.preflightRequest(), unsafe, *p)
 	if reason != ReasonNone {
 		if j.trace != nil {
 			j.step(StagePreflight, reason.Anchor(), "preflight response (status %d) fails: %s %q", p.Status, reason, detail)
