@@ -171,21 +171,18 @@ func judgeChrome(c *cases.Case, o *Observation) (ChromeVerdict, error) {
 	return v, fmt.Errorf("network error without a CorsError: %s", v.Words)
 }
 
-// chromeStage decides the stage of a CorsError. Chrome names preflight
-// failures itself; a failed CORS check is reported with the same name on a
-// redirect hop as on the final response, so the server's log tells which
-// response failed: the last request it answered was a redirect or not.
+// chromeStage decides the stage of a CorsError. spec.ReasonFromChrome
+// already gives the stage Chrome's name implies; two names need the
+// server's log besides: CorsDisabledScheme after a request was answered
+// means a redirect to a non-HTTP(S) URL, and a failed CORS check is
+// reported with the same name on a redirect hop as on the final response,
+// so the last request answered being a redirect or not tells which.
 func chromeStage(c *cases.Case, o *Observation, r spec.Reason, stage spec.Stage, lastHop int) spec.Stage {
 	switch {
-	case r == spec.RedirectCredentials:
+	case r == spec.SchemeNotHTTP && len(o.Received) > 0:
 		return spec.StageRedirect
-	case r == spec.SchemeNotHTTP:
-		if len(o.Received) > 0 {
-			return spec.StageRedirect
-		}
-		return spec.StageRequest
-	case stage == spec.StagePreflight:
-		return spec.StagePreflight
+	case stage != spec.StageResponse:
+		return stage
 	case lastHop < len(c.Redirects):
 		return spec.StageRedirect
 	}
