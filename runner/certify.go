@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -197,9 +196,11 @@ func run(ctx context.Context, s *sender, pr probe) ProbeResult {
 	}
 	ex := spec.Exchange{Request: pr.req}
 	if pr.preflight {
-		h := []spec.Header{{Name: "Origin", Value: pr.req.Origin}, {Name: "Access-Control-Request-Method", Value: spec.NormalizeMethod(pr.req.Method)}}
-		if names := spec.UnsafeRequestHeaderNames(pr.req.Headers); len(names) > 0 {
-			h = append(h, spec.Header{Name: "Access-Control-Request-Headers", Value: strings.Join(names, ",")})
+		// The preflight exactly as a browser sends it, from the model.
+		sent, _ := spec.Preflight(pr.req)
+		h := []spec.Header{{Name: "Origin", Value: sent.Origin}, {Name: "Access-Control-Request-Method", Value: sent.ACRM}}
+		if sent.ACRH != "" {
+			h = append(h, spec.Header{Name: "Access-Control-Request-Headers", Value: sent.ACRH})
 		}
 		px := s.send(ctx, "OPTIONS", pr.req.URL, h)
 		res.Preflight = &px

@@ -35,6 +35,22 @@ func Judge(ex Exchange) Verdict {
 	return j.run(&ex)
 }
 
+// Preflight returns the CORS preflight a browser sends before the request r,
+// as the server receives it: OPTIONS to r's URL with Origin,
+// Access-Control-Request-Method and, when not empty,
+// Access-Control-Request-Headers computed from the header list the browser
+// really has (forbidden headers dropped, values normalized, fetch's implicit
+// headers counted). ok is false when r needs no preflight (same-origin, or
+// safelisted method and headers) or fetch() refuses r before sending
+// anything. No preflight cache is consulted.
+func Preflight(r Request) (pre SentRequest, ok bool) {
+	var j judge
+	if _, refused := j.prepare(&r); refused || j.cur.sameOriginAs(j.origin) || !j.needsPreflight(unsafeHeaders(j.headers)) {
+		return SentRequest{}, false
+	}
+	return j.preflightSent(), true
+}
+
 // Explain is Judge with a record of every step taken and every request sent.
 func Explain(ex Exchange) (Verdict, Trace) {
 	j := judge{trace: &Trace{}}

@@ -238,6 +238,14 @@ func (j *judge) preflightRequest() PreflightRequest {
 		Credentials: j.creds, ForcePreflight: j.force}
 }
 
+// preflightSent is the CORS preflight for the request as it stands: OPTIONS
+// to the current URL with the serialized origin, the method, and the
+// CORS-unsafe header names lowercased, sorted and joined by ",".
+func (j *judge) preflightSent() SentRequest {
+	return SentRequest{Preflight: true, URL: j.curStr, Method: "OPTIONS", Origin: j.serializedOrigin(),
+		ACRM: j.method, ACRH: strings.Join(UnsafeRequestHeaderNames(j.headers), ",")}
+}
+
 func (j *judge) needsPreflight(unsafe unsafeSet) bool {
 	return j.force || !IsSafelistedMethod(j.method) || unsafe.any()
 }
@@ -254,14 +262,14 @@ func (j *judge) maybePreflight(ex *Exchange, hop int) (Verdict, bool) {
 	}
 	j.preflights++
 	if j.trace != nil {
-		acrh := strings.Join(UnsafeRequestHeaderNames(j.headers), ",")
+		pre := j.preflightSent()
 		shown := ""
-		if acrh != "" {
-			shown = ", Access-Control-Request-Headers: " + acrh
+		if pre.ACRH != "" {
+			shown = ", Access-Control-Request-Headers: " + pre.ACRH
 		}
 		j.step(StagePreflight, "cors-preflight-fetch-0", "preflight OPTIONS %s (Origin: %s, Access-Control-Request-Method: %s%s)",
-			j.curStr, j.serializedOrigin(), j.method, shown)
-		j.sent(SentRequest{Preflight: true, URL: j.curStr, Method: "OPTIONS", Origin: j.serializedOrigin(), ACRM: j.method, ACRH: acrh})
+			pre.URL, pre.Origin, pre.ACRM, shown)
+		j.sent(pre)
 	}
 	p := ex.Preflight
 	if p == nil {

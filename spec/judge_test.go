@@ -354,3 +354,36 @@ func reasonExchanges() []Exchange {
 		{Request: Request{Origin: page, URL: api, Method: "HEAD", HasBody: true}},
 	}
 }
+
+func TestPreflight(t *testing.T) {
+	tests := []struct {
+		name string
+		r    Request
+		want SentRequest
+		ok   bool
+	}{
+		{"unsafe names lowercased, sorted, de-duplicated; forbidden dropped",
+			Request{Origin: page, URL: api, Method: "put", Headers: hdr("X-B", "1", "x-a", "2", "X-A", "3", "Cookie", "c", "Accept", "*/*")},
+			SentRequest{Preflight: true, URL: api, Method: "OPTIONS", Origin: page, ACRM: "PUT", ACRH: "x-a,x-b"}, true},
+		{"method kept as written when not normalized", Request{Origin: page, URL: api, Method: "patch"},
+			SentRequest{Preflight: true, URL: api, Method: "OPTIONS", Origin: page, ACRM: "patch"}, true},
+		{"the implicit Accept pushes 1024 over", Request{Origin: page, URL: api, Headers: repeatHeader("Content-Language", strings.Repeat("a", 128), 8)},
+			SentRequest{Preflight: true, URL: api, Method: "OPTIONS", Origin: page, ACRM: "GET", ACRH: "accept,content-language"}, true},
+		{"opaque origin", Request{Origin: "null", URL: api, Method: "DELETE"},
+			SentRequest{Preflight: true, URL: api, Method: "OPTIONS", Origin: "null", ACRM: "DELETE"}, true},
+		{"simple request", Request{Origin: page, URL: api, Method: "POST", Headers: hdr("Content-Type", "text/plain"), HasBody: true}, SentRequest{}, false},
+		{"same-origin request", Request{Origin: page, URL: page + "/x", Method: "PUT"}, SentRequest{}, false},
+		{"refused by fetch()", Request{Origin: page, URL: api, Method: "TRACE"}, SentRequest{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := Preflight(tt.r)
+			if ok != tt.ok {
+				t.Errorf("ok = %v, want %v", ok, tt.ok)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Preflight mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
