@@ -201,16 +201,25 @@ func (s *server) serveConn(c net.Conn) {
 		delete(s.conns, c)
 		s.mu.Unlock()
 	}()
+	s.serveStream(c, peekedConn{c, bufio.NewReader(c)}, false)
+}
+
+// serveStream serves one byte stream of c: TLS or clear text, told apart
+// by the first byte. In clear text outside a tunnel it is also an HTTP
+// proxy: a CONNECT opens a tunnel whose stream is served again (TLS
+// inside, for https), and an absolute-form request target
+// (http://host/path) is served by its path; engines that map hosts through
+// a proxy (Firefox, WebKit) reach the case server that way.
+func (s *server) serveStream(c net.Conn, in peekedConn, tunneled bool) {
 	c.SetDeadline(time.Now().Add(connIdleTimeout))
-	br := bufio.NewReader(c)
-	first, err := br.Peek(1)
+	first, err := in.r.Peek(1)
 	if err != nil {
 		return
 	}
-	var rw io.ReadWriter = peekedConn{c, br}
+	var rw io.ReadWriter = in
 	scheme := "http"
 	if first[0] == 0x16 { // a TLS handshake record
-		tc := tls.Server(peekedConn{c, br}, s.tls)
+		tc := tls.Server(in, s.tls)
 		if err := tc.Handshake(); err != nil {
 			return
 		}
@@ -225,11 +234,53 @@ func (s *server) serveConn(c net.Conn) {
 		if err != nil {
 			return
 		}
+		if req.method == http.MethodConnect {
+			if tunneled || scheme != "http" || !s.tunnelAllowed(req.target) {
+				rw.Write(rawResponse(403, nil, req.method, ""))
+				return
+			}
+			if _, err := io.WriteString(rw, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
+				return
+			}
+			s.serveStream(c, peekedConn{c, r}, true)
+			return
+		}
+		if rest, ok := absoluteTarget(req.target); ok {
+			req.target = rest
+		}
 		resp, keep := s.respond(scheme, req)
 		if _, err := rw.Write(resp); err != nil || !keep {
 			return
 		}
 	}
+}
+
+// tunnelAllowed reports whether a CONNECT to authority (host:port) may be
+// tunnelled to the case server: only hosts of the cases, so a browser's
+// own background traffic fails at once.
+func (s *server) tunnelAllowed(authority string) bool {
+	host, _, err := net.SplitHostPort(authority)
+	if err != nil {
+		return false
+	}
+	return s.hosts[strings.ToLower(host)]
+}
+
+// absoluteTarget returns the path and query of an absolute-form request
+// target ("http://app.example/page?q" → "/page?q"), as a proxy receives
+// it; ok is false for an origin-form target.
+func absoluteTarget(target string) (string, bool) {
+	_, rest, ok := strings.Cut(target, "://")
+	if !ok || strings.HasPrefix(target, "/") {
+		return "", false
+	}
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		if rest[i] == '?' {
+			return "/" + rest[i:], true
+		}
+		return rest[i:], true
+	}
+	return "/", true
 }
 
 // respond builds the raw response to req and reports whether the connection
