@@ -168,6 +168,46 @@ func (u urlParts) wireURL() string {
 	return b.String()
 }
 
+// serialize returns the URL's serialization as the model knows it: wireURL
+// and the fragment. s is the URL as written; it is returned as is when it
+// is already in that form (the common case), so that no string is built.
+func (u urlParts) serialize(s string) string {
+	if u.canonical(s) {
+		return s
+	}
+	w := u.wireURL()
+	if i := strings.IndexByte(u.rest, '#'); i >= 0 {
+		w += u.rest[i:]
+	}
+	return w
+}
+
+// canonical reports whether s, the text u was parsed from, is already its
+// serialization: a lowercase scheme and host in serialized form, no
+// userinfo, no port to elide, a path that starts with "/" and no backslash.
+func (u urlParts) canonical(s string) bool {
+	if !u.hasAuthority || u.at || u.hostNotSerialized || u.portNotSerialized || u.emptyPort ||
+		hasUpper(u.scheme) || hasUpper(u.host) || !strings.HasPrefix(u.rest, "/") {
+		return false
+	}
+	for i := 0; i < len(u.rest); i++ {
+		if c := u.rest[i]; c == '\\' {
+			return false
+		} else if c == '?' || c == '#' {
+			break
+		}
+	}
+	return len(s) == len(u.scheme)+3+len(u.host)+portLen(u.port)+len(u.rest)
+}
+
+// portLen is the length of ":port", 0 for none.
+func portLen(p string) int {
+	if p == "" {
+		return 0
+	}
+	return 1 + len(p)
+}
+
 // isHTTPScheme reports whether u's scheme is http or https.
 func (u urlParts) isHTTPScheme() bool {
 	return equalFold(u.scheme, "http") || equalFold(u.scheme, "https")
