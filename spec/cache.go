@@ -145,7 +145,8 @@ type CacheLookup struct {
 	Needed bool
 	// Method is the entry that allows the method, nil when the method
 	// needs none (CORS-safelisted and the preflight is not forced) or none
-	// matches.
+	// matches. Lookup's entries point into the cache and change with it;
+	// a Trace's are copies.
 	Method *CacheEntry
 	// Headers are the entries that allow the CORS-unsafe header names, in
 	// the order of Names; a nil entry where none matches.
@@ -178,6 +179,23 @@ func (c *PreflightCache) Lookup(key CacheKey, r PreflightRequest, now int64) Cac
 	}
 	l.Needed = len(l.Missing) > 0
 	return l
+}
+
+// detach replaces the lookup's pointers into the cache by copies, so that
+// it keeps saying what the cache held at the time.
+func (l *CacheLookup) detach() {
+	if l.Method != nil {
+		m := *l.Method
+		l.Method = &m
+	}
+	hs := make([]*CacheEntry, len(l.Headers))
+	for i, e := range l.Headers {
+		if e != nil {
+			c := *e
+			hs[i] = &c
+		}
+	}
+	l.Headers = hs
 }
 
 // NeedsPreflight reports whether a request r to url must be preflighted at
@@ -248,11 +266,13 @@ func (c *PreflightCache) Store(r PreflightRequest, url string, p Response, now, 
 	if reason, _ := CheckPreflight(r, p); reason != ReasonNone {
 		return 0
 	}
-	return c.store(&CacheKey{Origin: r.Origin, URL: url, Credentials: r.Credentials}, r.Method, r.ForcePreflight, p.Headers, now, limit)
+	age, _ := c.store(&CacheKey{Origin: r.Origin, URL: url, Credentials: r.Credentials}, r.Method, r.ForcePreflight, p.Headers, now, limit)
+	return age
 }
 
-// store is Store once the response is known to pass.
-func (c *PreflightCache) store(key *CacheKey, method string, force bool, h []Header, now, limit int64) int64 {
+// store is Store once the response is known to pass. It also returns how
+// many entries it created: the last ones of c.Entries.
+func (c *PreflightCache) store(key *CacheKey, method string, force bool, h []Header, now, limit int64) (age int64, created int) {
 	// One pass to find the lines: max-age, and room for every item listed
 	// so that the entries grow at most once.
 	ages, ageLine, n, acam := 0, -1, 0, false
@@ -268,11 +288,12 @@ func (c *PreflightCache) store(key *CacheKey, method string, force bool, h []Hea
 			n += strings.Count(h[i].Value, ",") + 1
 		}
 	}
-	age := capAge(DefaultMaxAge, limit)
+	age = capAge(DefaultMaxAge, limit)
 	if ages == 1 {
 		age, _ = MaxAge(h[ageLine:ageLine+1], limit)
 	}
 	c.purge(now)
+	before := len(c.Entries)
 	if !acam && force {
 		n++
 	}
@@ -315,7 +336,7 @@ func (c *PreflightCache) store(key *CacheKey, method string, force bool, h []Hea
 	if !acam && force {
 		c.storeMethod(key, method, creds, age, now)
 	}
-	return age
+	return age, len(c.Entries) - before
 }
 
 func (c *PreflightCache) storeHeader(key *CacheKey, name string, creds bool, age, now int64) {

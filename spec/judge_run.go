@@ -537,6 +537,7 @@ func (j *judge) maybePreflight(ex *Exchange, hop int, unsafe unsafeSet) (Verdict
 		if j.trace != nil {
 			l := j.page.Cache.Lookup(key, j.preflightRequest(), j.page.Now)
 			l.Hop = hop
+			l.detach()
 			j.trace.Cache = append(j.trace.Cache, l)
 			j.explainLookup(&l)
 			if !l.Needed {
@@ -579,11 +580,11 @@ func (j *judge) maybePreflight(ex *Exchange, hop int, unsafe unsafeSet) (Verdict
 		j.step(StagePreflight, "cors-preflight-fetch-0", "preflight response passes: CORS check, ok status %d, method %s and every unsafe header allowed", p.Status, j.method)
 	}
 	if j.page != nil {
-		before := len(j.page.Cache.Entries)
-		age := j.page.Cache.store(&key, j.method, j.force, p.Headers, j.page.Now, j.page.MaxAgeLimit)
+		age, created := j.page.Cache.store(&key, j.method, j.force, p.Headers, j.page.Now, j.page.MaxAgeLimit)
 		if j.trace != nil {
 			var names []string
-			for _, e := range j.page.Cache.Entries[before:] {
+			entries := j.page.Cache.Entries
+			for _, e := range entries[len(entries)-created:] {
 				names = append(names, e.describe())
 			}
 			made := "no new entry"

@@ -170,3 +170,19 @@ func TestExplainSequenceNamesTheEntry(t *testing.T) {
 		t.Errorf("second step sent %+v, want only the PUT", traces[1].Sent)
 	}
 }
+
+// TestTraceKeepsTheEntriesOfItsTime checks that a step's trace says what
+// the cache held when the step ran, even after later steps replace the
+// entries.
+func TestTraceKeepsTheEntriesOfItsTime(t *testing.T) {
+	pre := &Response{Status: 204, Headers: hdr("Access-Control-Allow-Origin", page, "Access-Control-Allow-Methods", "PUT", "Access-Control-Max-Age", "2")}
+	ex := Exchange{Request: Request{Origin: page, URL: api, Method: "PUT"}, Preflight: pre, Response: Response{Status: 200, Headers: hdr("Access-Control-Allow-Origin", page)}}
+	_, traces := ExplainSequence([]SequenceStep{{Exchange: ex}, {WaitMs: 1000, Exchange: ex}, {WaitMs: 1000, Exchange: ex}})
+	l := traces[1].Cache[0]
+	if l.Needed || l.Method == nil || l.Method.Stored != 0 || l.Method.Expires() != 2000 {
+		t.Errorf("step 2's lookup = %+v; want a hit by the entry stored at 0 ms, expiring at 2000 ms", l.Method)
+	}
+	if l3 := traces[2].Cache[0]; !l3.Needed {
+		t.Errorf("step 3 at 2000 ms should miss: %+v", l3)
+	}
+}
