@@ -169,7 +169,7 @@ func (s *chromeSession) run(t *chromeTab, batch []*item) ([]Observation, error) 
 		return nil, err
 	}
 	t0 := time.Now()
-	ctx, cancel := context.WithTimeout(t.ctx, batchTimeout)
+	ctx, cancel := context.WithTimeout(t.ctx, batchDeadline(batch))
 	defer cancel()
 	js, err := chromedp.Run(ctx, chromedp.Evaluate[[]JSResult](expr, chromedp.EvalAwaitPromise))
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 const (
 	pagePath   = "/__crosscheck/page"   // a blank page: the document whose origin fetches
 	opaquePath = "/__crosscheck/opaque" // the same page sandboxed by CSP: an opaque origin
+	stepPrefix = "/__crosscheck/step/"  // /__crosscheck/step/<token>/<n>: step n of a case starts
 	casePrefix = "/__cc/"               // case URLs: /__cc/<token>/<the case's own path>
 )
 
@@ -33,6 +34,9 @@ const (
 // Received is one request as the case server read it: the ground truth of
 // what Chrome sent for a case.
 type Received struct {
+	// Step is the step of a multi-step case the request belongs to (0 for
+	// a plain case).
+	Step int `json:"step,omitempty"`
 	// Hop is the number of non-preflight requests of the case before this
 	// one: 0 for the first request, n after n redirects.
 	Hop int `json:"hop"`
@@ -55,10 +59,26 @@ type Received struct {
 
 // caseRun is the server side of one case run.
 type caseRun struct {
-	c      *cases.Case
-	token  string
-	actual int // non-preflight requests answered so far
-	log    []Received
+	c     *cases.Case
+	token string
+	// exchanges are the server's answers, one per step of the case.
+	exchanges []exchange
+	step      int // the step under way, set by the page's step signal
+	actual    int // non-preflight requests of the step answered so far
+	log       []Received
+}
+
+// exchange is the server's side of one step: the preflight answer (nil:
+// 200 with no headers), the redirects in order and the final response.
+type exchange struct {
+	preflight *cases.Response
+	redirects []cases.Redirect
+	response  cases.Response
+}
+
+// newCaseRun registers nothing; it builds the server side of case c.
+func newCaseRun(c *cases.Case, token string) *caseRun {
+	return &caseRun{c: c, token: token, exchanges: []exchange{{preflight: c.Preflight, redirects: c.Redirects, response: c.Response}}}
 }
 
 // server is the case server: one TCP listener on 127.0.0.1 that speaks
@@ -300,9 +320,12 @@ func (s *server) respond(scheme string, req *request) ([]byte, bool) {
 	case opaquePath:
 		return page([]cases.Header{{"Content-Security-Policy", "sandbox allow-scripts"}}), true
 	}
-	token, rest, ok := splitCasePath(req.target)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if sig, ok := strings.CutPrefix(urlPath, stepPrefix); ok {
+		return s.startStep(sig, req.method), true
+	}
+	token, rest, ok := splitCasePath(req.target)
 	run := s.runs[token]
 	if !ok || run == nil {
 		if h, _, _ := strings.Cut(strings.ToLower(host), ":"); s.hosts[h] && urlPath != "/favicon.ico" {
@@ -311,20 +334,20 @@ func (s *server) respond(scheme string, req *request) ([]byte, bool) {
 		return rawResponse(404, nil, req.method, ""), true
 	}
 	rec.Path = rest
-	rec.Hop = run.actual
+	rec.Step, rec.Hop = run.step, run.actual
 	run.log = append(run.log, rec)
-	c := run.c
+	ex := run.exchanges[run.step]
 	if rec.Preflight {
 		p := cases.Response{Status: 200}
-		if c.Preflight != nil {
-			p = *c.Preflight
+		if ex.preflight != nil {
+			p = *ex.preflight
 		}
 		return rawResponse(p.Status, p.Headers, req.method, token), !wantsClose(p.Headers)
 	}
 	hop := run.actual
 	run.actual++
-	if hop < len(c.Redirects) {
-		rd := c.Redirects[hop]
+	if hop < len(ex.redirects) {
+		rd := ex.redirects[hop]
 		var h []cases.Header
 		if rd.Location != "" {
 			h = append(h, cases.Header{"Location", rd.Location})
@@ -332,7 +355,22 @@ func (s *server) respond(scheme string, req *request) ([]byte, bool) {
 		h = append(h, rd.Headers...)
 		return rawResponse(rd.Status, h, req.method, token), !wantsClose(rd.Headers)
 	}
-	return rawResponse(c.Response.Status, c.Response.Headers, req.method, token), !wantsClose(c.Response.Headers)
+	return rawResponse(ex.response.Status, ex.response.Headers, req.method, token), !wantsClose(ex.response.Headers)
+}
+
+// startStep handles the page's signal that step n of the case run token
+// starts (sig is "<token>/<n>"): the requests that follow belong to it. The
+// answer allows any origin, so a page with an opaque origin can read it.
+// s.mu is held.
+func (s *server) startStep(sig, method string) []byte {
+	token, n, _ := strings.Cut(sig, "/")
+	step, err := strconv.Atoi(n)
+	run := s.runs[token]
+	if err != nil || run == nil || step < 0 || step >= len(run.exchanges) {
+		return rawResponse(404, []cases.Header{{"Access-Control-Allow-Origin", "*"}}, method, "")
+	}
+	run.step, run.actual = step, 0
+	return rawResponse(204, []cases.Header{{"Access-Control-Allow-Origin", "*"}}, method, "")
 }
 
 // splitCasePath splits /__cc/<token>/<rest> into token and /<rest>.

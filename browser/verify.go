@@ -141,7 +141,7 @@ func verifyEngine(ctx context.Context, d Driver, cs []cases.Case, base []Result,
 		}
 		items = append(items, it)
 		if it.token != "" {
-			srv.add(&caseRun{c: it.c, token: it.token})
+			srv.add(newCaseRun(it.c, it.token))
 		}
 	}
 	sess, err := d.Start(ctx, &Env{Port: srv.port(), Cert: cert, Parallel: opts.Parallel, Log: logw})
