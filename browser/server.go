@@ -86,8 +86,10 @@ func newCaseRun(c *cases.Case, token string) *caseRun {
 // every host (Chrome maps all hosts to it), and writes case responses as raw
 // header lines so order, duplicates, casing and padding survive.
 type server struct {
-	ln  net.Listener
-	tls *tls.Config
+	ln    net.Listener
+	tls   *tls.Config
+	tlsH2 *tls.Config // the HTTP/2 listener's: offers h2 too
+	h2    *h2Server   // nil until listenH2
 
 	hosts map[string]bool // the table's hosts: strays elsewhere are Chrome's own traffic
 
@@ -118,11 +120,16 @@ func newServer(cert *certificate, hosts []string) (*server, error) {
 		conns: map[net.Conn]struct{}{},
 		hosts: map[string]bool{},
 	}
+	s.tlsH2 = s.tls.Clone()
+	s.tlsH2.NextProtos = []string{"h2", "http/1.1"}
 	for _, h := range hosts {
 		s.hosts[h] = true
 	}
 	s.wg.Add(1)
-	go s.accept()
+	go func() {
+		defer s.wg.Done()
+		s.acceptOn(ln, false)
+	}()
 	return s, nil
 }
 
@@ -161,15 +168,20 @@ func (s *server) close() {
 	for c := range s.conns {
 		c.Close()
 	}
+	h2 := s.h2
 	s.mu.Unlock()
 	s.ln.Close()
+	if h2 != nil {
+		h2.close()
+	}
 	s.wg.Wait()
 }
 
-func (s *server) accept() {
-	defer s.wg.Done()
+// acceptOn serves the connections of ln until it is closed; h2 says it is
+// the HTTP/2 listener.
+func (s *server) acceptOn(ln net.Listener, h2 bool) {
 	for {
-		c, err := s.ln.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			return
 		}
@@ -182,7 +194,7 @@ func (s *server) accept() {
 		s.conns[c] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
-		go s.serveConn(c)
+		go s.serveConn(c, h2)
 	}
 }
 
@@ -213,15 +225,15 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (s *server) serveConn(c net.Conn) {
+func (s *server) serveConn(c net.Conn, h2 bool) {
 	defer s.wg.Done()
-	defer func() {
+	handedOff := s.serveStream(c, peekedConn{c, bufio.NewReader(c)}, false, h2)
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	if !handedOff {
 		c.Close()
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
-	}()
-	s.serveStream(c, peekedConn{c, bufio.NewReader(c)}, false)
+	}
 }
 
 // serveStream serves one byte stream of c: TLS or clear text, told apart
@@ -229,19 +241,30 @@ func (s *server) serveConn(c net.Conn) {
 // proxy: a CONNECT opens a tunnel whose stream is served again (TLS
 // inside, for https), and an absolute-form request target
 // (http://host/path) is served by its path; engines that map hosts through
-// a proxy (Firefox, WebKit) reach the case server that way.
-func (s *server) serveStream(c net.Conn, in peekedConn, tunneled bool) {
+// a proxy (Firefox, WebKit) reach the case server that way. On the HTTP/2
+// listener (h2), a TLS connection that negotiates h2 is handed to the
+// HTTP/2 server (handedOff: it now owns c).
+func (s *server) serveStream(c net.Conn, in peekedConn, tunneled, h2 bool) (handedOff bool) {
 	c.SetDeadline(time.Now().Add(connIdleTimeout))
 	first, err := in.r.Peek(1)
 	if err != nil {
-		return
+		return false
 	}
 	var rw io.ReadWriter = in
 	scheme := "http"
 	if first[0] == 0x16 { // a TLS handshake record
-		tc := tls.Server(in, s.tls)
+		cfg := s.tls
+		if h2 {
+			cfg = s.tlsH2
+		}
+		tc := tls.Server(in, cfg)
 		if err := tc.Handshake(); err != nil {
-			return
+			return false
+		}
+		if tc.ConnectionState().NegotiatedProtocol == "h2" {
+			c.SetDeadline(time.Time{})
+			s.h2.conns.put(tc)
+			return true
 		}
 		rw, scheme = tc, "https"
 	}
@@ -252,25 +275,24 @@ func (s *server) serveStream(c net.Conn, in peekedConn, tunneled bool) {
 		lim.n = maxHeaderBytes + maxBodyBytes
 		req, err := readRequest(r)
 		if err != nil {
-			return
+			return false
 		}
 		if req.method == http.MethodConnect {
 			if tunneled || scheme != "http" || !s.tunnelAllowed(req.target) {
 				rw.Write(rawResponse(403, nil, req.method, ""))
-				return
+				return false
 			}
 			if _, err := io.WriteString(rw, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
-				return
+				return false
 			}
-			s.serveStream(c, peekedConn{c, r}, true)
-			return
+			return s.serveStream(c, peekedConn{c, r}, true, h2)
 		}
 		if rest, ok := absoluteTarget(req.target); ok {
 			req.target = rest
 		}
 		resp, keep := s.respond(scheme, req)
 		if _, err := rw.Write(resp); err != nil || !keep {
-			return
+			return false
 		}
 	}
 }

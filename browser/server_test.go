@@ -2,9 +2,11 @@ package browser
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -231,5 +233,37 @@ func TestServerSteps(t *testing.T) {
 	}
 	if diff := cmp.Diff([]int{0, 1}, steps); diff != "" {
 		t.Errorf("logged steps mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestServerH2 checks the HTTP/2 listener: a client that negotiates h2 is
+// answered from the same case runs, and the request is logged.
+func TestServerH2(t *testing.T) {
+	srv, cert := serverForTest(t, "tok", 203)
+	port, err := srv.listenH2()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert.tls.Leaf)
+	tr := &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: pool},
+		ForceAttemptHTTP2: true,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, fmt.Sprintf("127.0.0.1:%d", port))
+		},
+	}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Post("https://api.example/__cc/tok/up", "text/plain", strings.NewReader("body"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.StatusCode != 203 || resp.Header.Get("X-Step-Status") != "203" || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("got %s %d, headers %v; want HTTP/2 203 with the case's headers", resp.Proto, resp.StatusCode, resp.Header)
+	}
+	want := []Received{{Method: "POST", Scheme: "https", Host: "api.example", Path: "/up"}}
+	if diff := cmp.Diff(want, srv.received("tok")); diff != "" {
+		t.Errorf("received mismatch (-want +got):\n%s", diff)
 	}
 }
