@@ -26,9 +26,9 @@ func sampleReport() *runner.Report {
 		Policy: runner.Policy{AllowOrigins: []string{"https://app.example.com"}},
 		Probes: []runner.ProbeResult{vary, null},
 		Findings: []runner.Finding{
-			{Code: runner.MissingVaryOrigin, Severity: runner.Medium, Title: "t1", Probe: vary, Detail: "d1"},
-			{Code: runner.NullOriginAllowed, Severity: runner.High, Title: "t2", Probe: null, Detail: "d2"},
-			{Code: runner.MissingVaryOrigin, Severity: runner.Medium, Title: "t1", Probe: null, Detail: "d3"},
+			{Code: runner.MissingVaryOrigin, Severity: runner.Medium, Rationale: "r1", Title: "t1", Probe: vary, Detail: "d1"},
+			{Code: runner.NullOriginAllowed, Severity: runner.High, Rationale: "r2", Title: "t2", Probe: null, Detail: "d2"},
+			{Code: runner.MissingVaryOrigin, Severity: runner.Medium, Rationale: "r3", Title: "t1", Probe: null, Detail: "d3"},
 		},
 	}
 }
@@ -56,27 +56,89 @@ Probes   2 sent, 3 findings
 
 [high] null-origin-allowed: t2
   d2
+  why high: r2
   probe: hostile-origin/null GET from null
   request: > GET http://127.0.0.1:8080/
            >   Origin: null
            < 200
            <   Access-Control-Allow-Origin: null
            <   Vary: Origin
-  fix: https://github.com/crosscheck-dev/crosscheck/blob/main/docs/findings.md#null-origin-allowed
+  fix: crosscheck findings null-origin-allowed (docs/findings.md#null-origin-allowed)
 
 [medium] missing-vary-origin: t1 (2 probes)
   d1
+  why medium: r1
   probe: no-origin GET
   request: > GET http://127.0.0.1:8080/
            < 200
            <   (2 other header lines)
   also: hostile-origin/null GET from null
-  fix: https://github.com/crosscheck-dev/crosscheck/blob/main/docs/findings.md#missing-vary-origin
+  fix: crosscheck findings missing-vary-origin (docs/findings.md#missing-vary-origin)
 
-FAIL  3 findings: missing-vary-origin, null-origin-allowed
+FAIL  3 findings at low or above: missing-vary-origin, null-origin-allowed
 `
 	if diff := cmp.Diff(strings.Split(want, "\n"), strings.Split(b.String(), "\n")); diff != "" {
 		t.Errorf("WriteText mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestReportThreshold: Passed, Failing and Summary apply the fail
+// threshold; info findings never fail under the default one.
+func TestReportThreshold(t *testing.T) {
+	info := runner.Finding{Code: runner.OriginEmptyLabel, Severity: runner.Info}
+	low := runner.Finding{Code: runner.UnlistedHeaderAllowed, Severity: runner.Low}
+	high := runner.Finding{Code: runner.OriginReflected, Severity: runner.High}
+	tests := []struct {
+		name     string
+		findings []runner.Finding
+		failOn   runner.Severity
+		passed   bool
+		worst    runner.Severity
+		summary  string
+	}{
+		{"none", nil, "", true, "", "PASS  the target conforms to its policy (0 probes)"},
+		{"info only, default", []runner.Finding{info}, "", true, runner.Info,
+			"PASS  1 findings, all below the fail threshold (low): origin-empty-label"},
+		{"info only, fail on info", []runner.Finding{info}, runner.Info, false, runner.Info,
+			"FAIL  1 findings at info or above: origin-empty-label"},
+		{"low and info", []runner.Finding{info, low}, runner.Low, false, runner.Low,
+			"FAIL  1 findings at low or above: unlisted-header-allowed (and 1 below: origin-empty-label)"},
+		{"low, fail on high", []runner.Finding{low, info}, runner.High, true, runner.Low,
+			"PASS  2 findings, all below the fail threshold (high): origin-empty-label, unlisted-header-allowed"},
+		{"high, fail on medium", []runner.Finding{info, high}, runner.Medium, false, runner.High,
+			"FAIL  1 findings at medium or above: origin-reflected (and 1 below: origin-empty-label)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &runner.Report{Findings: tt.findings, FailOn: tt.failOn}
+			got := []any{r.Passed(), r.Worst(), r.Summary()}
+			if diff := cmp.Diff([]any{tt.passed, tt.worst, tt.summary}, got); diff != "" {
+				t.Errorf("Passed, Worst, Summary mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestParseSeverity: the four names, ordered; anything else is an error.
+func TestParseSeverity(t *testing.T) {
+	for i, s := range runner.Severities() {
+		got, err := runner.ParseSeverity(string(s))
+		if err != nil || got != s {
+			t.Errorf("ParseSeverity(%q) = %q, %v", s, got, err)
+		}
+		for j, u := range runner.Severities() {
+			if s.AtLeast(u) != (i <= j) {
+				t.Errorf("%s.AtLeast(%s) = %v", s, u, s.AtLeast(u))
+			}
+		}
+	}
+	for _, bad := range []string{"", "High", "critical", "none"} {
+		if _, err := runner.ParseSeverity(bad); err == nil {
+			t.Errorf("ParseSeverity(%q) accepted", bad)
+		}
+	}
+	if runner.Severity("bogus").AtLeast(runner.Info) {
+		t.Error("an unknown severity is at least info")
 	}
 }
 
