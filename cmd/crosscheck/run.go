@@ -184,6 +184,8 @@ func writeReport(w io.Writer, format string, rep *runner.Report) error {
 		return runner.WriteJSON(w, rep)
 	case "junit":
 		return runner.WriteJUnit(w, rep)
+	case "sarif":
+		return runner.WriteSARIF(w, rep)
 	}
 	return runner.WriteText(w, rep)
 }
@@ -228,6 +230,12 @@ func runDemo(ctx context.Context, f *runFlags, stdout, stderr io.Writer) int {
 			reports[i] = d.report
 		}
 		werr = runner.WriteJUnitAll(stdout, reports...)
+	case "sarif":
+		reports := make([]*runner.Report, len(results))
+		for i, d := range results {
+			reports[i] = d.report
+		}
+		werr = runner.WriteSARIF(stdout, reports...)
 	default:
 		werr = writeDemoText(stdout, results)
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -236,6 +237,32 @@ func TestRunJSON(t *testing.T) {
 	}
 	if f.Probe.Actual.Response.Status != 200 || f.Title == "" || f.Probe.URL != target {
 		t.Errorf("probe = %+v, title %q", f.Probe, f.Title)
+	}
+}
+
+// TestRunSARIF: --format sarif writes a SARIF 2.1.0 log (validated against
+// the official schema in runner's tests) whose results carry the finding
+// codes, for one target and for the demo.
+func TestRunSARIF(t *testing.T) {
+	for _, args := range [][]string{{"--target", demoServer(t, demo.AnyMethod), "--policy", policyFile}, nil} {
+		code, stdout, stderr := runCLI(t, append(args, "--format", "sarif")...)
+		var doc struct {
+			Version string
+			Runs    []struct{ Results []struct{ RuleID string } }
+		}
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil || doc.Version != "2.1.0" || len(doc.Runs) != 1 {
+			t.Fatalf("run %v: exit %d, %v, stderr %s:\n%.500s", args, code, err, stderr, stdout)
+		}
+		var ids []string
+		for _, r := range doc.Runs[0].Results {
+			ids = append(ids, r.RuleID)
+		}
+		if args != nil && (code != exitFindings || !slices.Equal(ids, []string{"unlisted-method-allowed"})) {
+			t.Errorf("exit %d, results %v", code, ids)
+		}
+		if args == nil && (code != exitOK || len(ids) == 0) {
+			t.Errorf("demo: exit %d, %d results", code, len(ids))
+		}
 	}
 }
 
