@@ -170,8 +170,10 @@ func plan(target string, p Policy) []probe {
 		creds = spec.CredentialsInclude
 	}
 	targetOrigin, _ := spec.URLOrigin(target)
-	var out []probe
-	seen := map[string]bool{}
+	hostiles := hostileOrigins(p, targetOrigin)
+	// Room for every probe: appending copies probes, which are large.
+	out := make([]probe, 0, 2*len(hostiles)+4*len(p.AllowOrigins)*max(1, len(p.AllowMethods))+4)
+	seen := make(map[string]bool, cap(out))
 	add := func(pr probe) {
 		pr.req.URL = target
 		key := pr.req.Origin + "|" + pr.req.Method + "|" + headerKey(pr.req.Headers) + "|" + strconv.FormatBool(pr.preflightOnly)
@@ -218,7 +220,6 @@ func plan(target string, p Policy) []probe {
 	if pre, ok := preflightedShape(methods, headers); ok {
 		shapes = append(shapes, pre)
 	}
-	hostiles := hostileOrigins(p, targetOrigin)
 	for _, h := range hostiles {
 		if p.AllowsOrigin(h.origin) {
 			continue
@@ -266,6 +267,7 @@ func plan(target string, p Policy) []probe {
 		creds        spec.Credentials
 	}
 	decided := map[shapeKey]spec.Verdict{}
+	sameOrigin := map[string]bool{}
 	for i := range out {
 		pr := &out[i]
 		if pr.shape == "" && pr.req.Method == "GET" && len(pr.req.Headers) == 0 && !pr.preflightOnly {
@@ -274,8 +276,13 @@ func plan(target string, p Policy) []probe {
 		if pr.kind == KindNoOrigin {
 			continue
 		}
-		o, err := spec.ParseOrigin(pr.req.Origin)
-		k := shapeKey{err == nil && o.SameOrigin(targetOrigin), pr.req.Method, headerKey(pr.req.Headers), pr.req.Credentials}
+		same, ok := sameOrigin[pr.req.Origin]
+		if !ok {
+			o, err := spec.ParseOrigin(pr.req.Origin)
+			same = err == nil && o.SameOrigin(targetOrigin)
+			sameOrigin[pr.req.Origin] = same
+		}
+		k := shapeKey{same, pr.req.Method, headerKey(pr.req.Headers), pr.req.Credentials}
 		v, ok := decided[k]
 		if !ok {
 			v = spec.Judge(spec.Exchange{Request: pr.req})
