@@ -2,6 +2,8 @@ package runner_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"encoding/xml"
 	"strings"
 	"testing"
 
@@ -152,5 +154,88 @@ func TestWriteJSONEmpty(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("JSON lacks %s:\n%s", want, b.String())
 		}
+	}
+}
+
+// TestWriteJUnitThreshold: a finding at or above the threshold is a
+// <failure> with its severity and rationale; one below it goes to the
+// testcase's <system-out> and fails nothing.
+func TestWriteJUnitThreshold(t *testing.T) {
+	rep := sampleReport()
+	rep.Findings[0].Severity = runner.Info // missing-vary-origin on the no-origin probe
+	var b bytes.Buffer
+	if err := runner.WriteJUnit(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Suites []struct {
+			Failures int `xml:"failures,attr"`
+			Cases    []struct {
+				Name      string `xml:"name,attr"`
+				SystemOut string `xml:"system-out"`
+				Failures  []struct {
+					Message string `xml:"message,attr"`
+					Text    string `xml:",chardata"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	s := doc.Suites[0]
+	if s.Failures != 1 || len(s.Cases) != 2 {
+		t.Fatalf("failures %d, cases %d:\n%s", s.Failures, len(s.Cases), b.String())
+	}
+	noOrigin, null := s.Cases[0], s.Cases[1]
+	if len(noOrigin.Failures) != 0 || !strings.Contains(noOrigin.SystemOut, "below the fail threshold (low): missing-vary-origin [info]") ||
+		!strings.Contains(noOrigin.SystemOut, "why info: r1") {
+		t.Errorf("no-origin case: %+v", noOrigin)
+	}
+	var msgs []string
+	for _, f := range null.Failures {
+		msgs = append(msgs, f.Message)
+		if !strings.Contains(f.Text, "why ") {
+			t.Errorf("failure text lacks the rationale: %q", f.Text)
+		}
+	}
+	want := []string{"null-origin-allowed [high]: t2", "missing-vary-origin [medium]: t1"}
+	if diff := cmp.Diff(want, msgs); diff != "" {
+		t.Errorf("failures mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestWriteJSONSeverity: each finding carries its severity, rationale,
+// whether it fails, and where its documentation is.
+func TestWriteJSONSeverity(t *testing.T) {
+	rep := sampleReport()
+	rep.FailOn = runner.High
+	var b bytes.Buffer
+	if err := runner.WriteJSON(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		FailOn   string
+		Passed   bool
+		Conforms bool
+		Findings []struct {
+			Code, Severity, Rationale, DocURL, Help string
+			Fails                                   bool
+		}
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	type f = struct {
+		Code, Severity, Rationale, DocURL, Help string
+		Fails                                   bool
+	}
+	want := []f{
+		{"missing-vary-origin", "medium", "r1", "docs/findings.md#missing-vary-origin", "crosscheck findings missing-vary-origin", false},
+		{"null-origin-allowed", "high", "r2", "docs/findings.md#null-origin-allowed", "crosscheck findings null-origin-allowed", true},
+		{"missing-vary-origin", "medium", "r3", "docs/findings.md#missing-vary-origin", "crosscheck findings missing-vary-origin", false},
+	}
+	if diff := cmp.Diff(want, doc.Findings); diff != "" || doc.FailOn != "high" || doc.Passed || doc.Conforms {
+		t.Errorf("findings mismatch (-want +got):\n%s\nfailOn %q passed %v conforms %v", diff, doc.FailOn, doc.Passed, doc.Conforms)
 	}
 }
