@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -117,6 +118,10 @@ func (m *misconfigured) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		http.Redirect(w, r, m.next+r.URL.Query().Get("to"), http.StatusTemporaryRedirect)
+		return
+	case "/loop":
+		allow()
+		http.Redirect(w, r, "/loop", http.StatusFound)
 		return
 	case "/allow-origin-literal":
 		h.Set("Access-Control-Allow-Origin", probeOrigin)
@@ -228,6 +233,8 @@ func TestProbeMisconfigurations(t *testing.T) {
 		{"a preflighted PUT redirected (307) gets a second preflight, from null", "/redirect-away?to=/allow-null", []string{"--method", "PUT"}, exitOK,
 			probeOut{Outcome: "allowed"}, []string{"OPTIONS", "PUT"},
 			[]hit{{Method: "OPTIONS", Path: "/allow-null", Origin: "null", ACRM: "PUT"}, {Method: "PUT", Path: "/allow-null", Origin: "null"}}},
+		{"a redirect loop ends at the 21st redirect", "/loop", nil, exitFindings,
+			probeOut{Outcome: "blocked", Stage: "redirect", Reason: "redirect-limit", Detail: "/loop"}, slices.Repeat([]string{"GET"}, 21), nil},
 		{"fetch() rejects a forbidden method: nothing sent", "/ok", []string{"--method", "TRACE"}, exitFindings,
 			probeOut{Outcome: "blocked", Stage: "request", Reason: "method-forbidden", Detail: "TRACE"}, nil, nil},
 	}
