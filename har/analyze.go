@@ -102,12 +102,14 @@ func (f *Fetch) URL() string { return f.Exchange.Request.URL }
 
 // Analyze finds and judges every cross-origin fetch in f.
 func Analyze(f *File) *Report {
-	a := &analysis{f: f, next: map[int]int{}, prev: map[int]int{}, claimed: map[int]bool{}}
+	a := &analysis{f: f, next: map[int]int{}, prev: map[int]int{}, claimed: map[int]bool{}, preByURL: map[string][]int{}}
 	rep := &Report{}
 	var preflights []int
 	for i := range f.Entries {
 		if isPreflight(&f.Entries[i]) {
 			preflights = append(preflights, i)
+			u := stripFragment(f.Entries[i].Request.URL)
+			a.preByURL[u] = append(a.preByURL[u], i)
 		}
 	}
 	a.chainRedirects()
@@ -144,6 +146,8 @@ type analysis struct {
 	next    map[int]int  // entry -> the entry of the hop its redirect led to
 	prev    map[int]int  // the reverse
 	claimed map[int]bool // preflight entries paired with a hop
+	// preByURL lists the preflight entries by request URL.
+	preByURL map[string][]int
 }
 
 // isPreflight reports whether e is a CORS preflight: an OPTIONS request
@@ -328,9 +332,9 @@ func (a *analysis) findPreflight(hop int, origin string, sameOrigin bool) int {
 	es := a.f.Entries
 	h := &es[hop]
 	best, bestDist := -1, 0
-	for j := range es {
+	for _, j := range a.preByURL[stripFragment(h.Request.URL)] {
 		p := &es[j]
-		if a.claimed[j] || !isPreflight(p) || stripFragment(p.Request.URL) != stripFragment(h.Request.URL) {
+		if a.claimed[j] {
 			continue
 		}
 		if m, _ := Header(p.Request.Headers, "Access-Control-Request-Method"); !strings.EqualFold(m, h.Request.Method) {

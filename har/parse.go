@@ -121,33 +121,38 @@ func (e *Error) Error() string {
 // every one of them, as an *Error naming the entry and the field.
 func Parse(name string, data []byte) (*File, error) {
 	p := &parser{err: &Error{Name: name}}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(data, &top); err != nil {
+	var doc any
+	if err := json.Unmarshal(data, &doc); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			line, col := position(data, se.Offset)
 			p.add("", fmt.Sprintf("invalid JSON at line %d, column %d: %v", line, col, err))
 		} else {
-			p.add("", "want a JSON object with a \"log\" member: "+err.Error())
+			p.add("", "invalid JSON: "+err.Error())
 		}
 		return nil, p.err
 	}
+	top, ok := doc.(map[string]any)
+	if !ok {
+		p.add("", "want a JSON object with a \"log\" member, got "+kind(doc))
+		return nil, p.err
+	}
 	f := &File{}
-	log := p.object(top["log"], "log", true)
+	log := p.object(top, "log", "", true)
 	if log != nil {
-		if c := p.object(log["creator"], "log.creator", false); c != nil {
+		if c := p.object(log, "creator", "log", false); c != nil {
 			f.Creator = strings.TrimSpace(p.str(c, "name", "log.creator", false) + " " + p.str(c, "version", "log.creator", false))
 		}
-		if c := p.object(log["browser"], "log.browser", false); c != nil {
+		if c := p.object(log, "browser", "log", false); c != nil {
 			f.Browser = strings.TrimSpace(p.str(c, "name", "log.browser", false) + " " + p.str(c, "version", "log.browser", false))
 		}
-		for i, raw := range p.array(log["pages"], "log.pages", false) {
+		for i, raw := range p.array(log, "pages", "log", false) {
 			path := fmt.Sprintf("log.pages[%d]", i)
-			if o := p.object(raw, path, true); o != nil {
+			if o := p.asObject(raw, path); o != nil {
 				f.Pages = append(f.Pages, Page{ID: p.str(o, "id", path, false), Title: p.str(o, "title", path, false)})
 			}
 		}
-		for i, raw := range p.array(log["entries"], "log.entries", true) {
+		for i, raw := range p.array(log, "entries", "log", true) {
 			if e, ok := p.entry(i, raw); ok {
 				f.Entries = append(f.Entries, e)
 			}
@@ -170,6 +175,7 @@ func position(data []byte, off int64) (line, col int) {
 	return line, col
 }
 
+// parser walks the decoded document, collecting problems.
 type parser struct{ err *Error }
 
 func (p *parser) add(path, msg string) {
@@ -183,111 +189,118 @@ func (p *parser) add(path, msg string) {
 	p.err.Problems = append(p.err.Problems, Problem{Path: path, Message: msg})
 }
 
-// kind names the JSON type of raw for messages.
-func kind(raw json.RawMessage) string {
-	b := bytes.TrimSpace(raw)
-	if len(b) == 0 {
-		return "nothing"
-	}
-	switch b[0] {
-	case '{':
+// kind names the JSON type of a decoded value for messages.
+func kind(v any) string {
+	switch v.(type) {
+	case map[string]any:
 		return "an object"
-	case '[':
+	case []any:
 		return "an array"
-	case '"':
+	case string:
 		return "a string"
-	case 't', 'f':
+	case bool:
 		return "a boolean"
-	case 'n':
+	case float64:
+		return "a number"
+	case nil:
 		return "null"
 	}
-	return "a number"
+	return fmt.Sprintf("%T", v)
 }
 
-func absent(raw json.RawMessage) bool { return raw == nil }
-
-func (p *parser) object(raw json.RawMessage, path string, required bool) map[string]json.RawMessage {
-	if absent(raw) || (!required && kind(raw) == "null") {
-		if required {
-			p.add(path, "missing")
-		}
-		return nil
+func join(path, key string) string {
+	if path == "" {
+		return key
 	}
-	var o map[string]json.RawMessage
-	if kind(raw) != "an object" || json.Unmarshal(raw, &o) != nil {
-		p.add(path, "want an object, got "+kind(raw))
-		return nil
+	return path + "." + key
+}
+
+// asObject returns v as an object, or reports it at path.
+func (p *parser) asObject(v any, path string) map[string]any {
+	o, ok := v.(map[string]any)
+	if !ok {
+		p.add(path, "want an object, got "+kind(v))
 	}
 	return o
 }
 
-func (p *parser) array(raw json.RawMessage, path string, required bool) []json.RawMessage {
-	if absent(raw) {
+// object returns o[key] as an object. An optional member may be absent or
+// null.
+func (p *parser) object(o map[string]any, key, path string, required bool) map[string]any {
+	v, ok := o[key]
+	if !ok || (!required && v == nil) {
 		if required {
-			p.add(path, "missing")
+			p.add(join(path, key), "missing")
 		}
 		return nil
 	}
-	var a []json.RawMessage
-	if kind(raw) != "an array" || json.Unmarshal(raw, &a) != nil {
-		p.add(path, "want an array, got "+kind(raw))
+	return p.asObject(v, join(path, key))
+}
+
+func (p *parser) array(o map[string]any, key, path string, required bool) []any {
+	v, ok := o[key]
+	if !ok || (!required && v == nil) {
+		if required {
+			p.add(join(path, key), "missing")
+		}
 		return nil
+	}
+	a, ok := v.([]any)
+	if !ok {
+		p.add(join(path, key), "want an array, got "+kind(v))
 	}
 	return a
 }
 
-func (p *parser) str(o map[string]json.RawMessage, key, path string, required bool) string {
-	raw, ok := o[key]
-	if !ok || (!required && kind(raw) == "null") {
+func (p *parser) str(o map[string]any, key, path string, required bool) string {
+	v, ok := o[key]
+	if !ok || (!required && v == nil) {
 		if required {
-			p.add(path+"."+key, "missing")
+			p.add(join(path, key), "missing")
 		}
 		return ""
 	}
-	var s string
-	if kind(raw) != "a string" || json.Unmarshal(raw, &s) != nil {
-		p.add(path+"."+key, "want a string, got "+kind(raw))
-		return ""
+	s, ok := v.(string)
+	if !ok {
+		p.add(join(path, key), "want a string, got "+kind(v))
 	}
 	return s
 }
 
-func (p *parser) num(o map[string]json.RawMessage, key, path string, required bool) float64 {
-	raw, ok := o[key]
+func (p *parser) num(o map[string]any, key, path string, required bool) float64 {
+	v, ok := o[key]
 	if !ok {
 		if required {
-			p.add(path+"."+key, "missing")
+			p.add(join(path, key), "missing")
 		}
 		return 0
 	}
-	var n float64
-	if kind(raw) != "a number" || json.Unmarshal(raw, &n) != nil {
-		p.add(path+"."+key, "want a number, got "+kind(raw))
-		return 0
+	n, ok := v.(float64)
+	if !ok {
+		p.add(join(path, key), "want a number, got "+kind(v))
 	}
 	return n
 }
 
-func (p *parser) headers(o map[string]json.RawMessage, path string) []spec.Header {
-	list := p.array(o["headers"], path+".headers", true)
+func (p *parser) headers(o map[string]any, path string) []spec.Header {
+	list := p.array(o, "headers", path, true)
 	hs := make([]spec.Header, 0, len(list))
 	for i, raw := range list {
 		hp := fmt.Sprintf("%s.headers[%d]", path, i)
-		h := p.object(raw, hp, true)
+		h := p.asObject(raw, hp)
 		if h == nil {
 			continue
 		}
-		name, value := p.str(h, "name", hp, true), p.str(h, "value", hp, true)
-		hs = append(hs, spec.Header{Name: name, Value: value})
+		hs = append(hs, spec.Header{Name: p.str(h, "name", hp, true), Value: p.str(h, "value", hp, true)})
 	}
 	return hs
 }
 
-func (p *parser) entry(i int, raw json.RawMessage) (Entry, bool) {
+func (p *parser) entry(i int, raw any) (Entry, bool) {
 	path := fmt.Sprintf("log.entries[%d]", i)
 	before := len(p.err.Problems) + p.err.More
 	e := Entry{Index: i}
-	o := p.object(raw, path, true)
+	o := p.asObject(raw, path)
 	if o == nil {
 		return e, false
 	}
@@ -298,31 +311,27 @@ func (p *parser) entry(i int, raw json.RawMessage) (Entry, bool) {
 		}
 	}
 	e.ResourceType = p.str(o, "_resourceType", path, false)
-	if in := p.object(o["_initiator"], path+"._initiator", false); in != nil {
-		e.Initiator = Initiator{Type: p.str(in, "type", path+"._initiator", false),
-			URL: p.str(in, "url", path+"._initiator", false), RequestID: p.str(in, "requestId", path+"._initiator", false)}
+	if in := p.object(o, "_initiator", path, false); in != nil {
+		ip := path + "._initiator"
+		e.Initiator = Initiator{Type: p.str(in, "type", ip, false), URL: p.str(in, "url", ip, false), RequestID: p.str(in, "requestId", ip, false)}
 	}
-	if req := p.object(o["request"], path+".request", true); req != nil {
+	if req := p.object(o, "request", path, true); req != nil {
 		rp := path + ".request"
 		e.Request.Method = p.str(req, "method", rp, true)
 		e.Request.URL = p.str(req, "url", rp, true)
-		if raw, ok := req["url"]; ok && e.Request.URL == "" && kind(raw) == "a string" {
+		if v, ok := req["url"].(string); ok && v == "" {
 			p.add(rp+".url", "empty")
 		}
 		e.Request.Headers = p.headers(req, rp)
-		if pd := p.object(req["postData"], rp+".postData", false); pd != nil {
+		if pd := p.object(req, "postData", rp, false); pd != nil {
 			e.Request.HasBody = true
 		}
-		if _, ok := req["bodySize"]; ok {
-			if n := p.num(req, "bodySize", rp, false); n > 0 {
-				e.Request.HasBody = true
-			}
+		if _, ok := req["bodySize"]; ok && p.num(req, "bodySize", rp, false) > 0 {
+			e.Request.HasBody = true
 		}
-		if _, ok := req["cookies"]; ok && kind(req["cookies"]) != "null" {
-			e.Request.Cookies = len(p.array(req["cookies"], rp+".cookies", false))
-		}
+		e.Request.Cookies = len(p.array(req, "cookies", rp, false))
 	}
-	if resp := p.object(o["response"], path+".response", true); resp != nil {
+	if resp := p.object(o, "response", path, true); resp != nil {
 		rp := path + ".response"
 		status := p.num(resp, "status", rp, true)
 		if status != math.Trunc(status) || status < 0 || status > 999 {
