@@ -84,7 +84,9 @@ const maxRouteFailures = 5
 // allows that method after all, the unlisted-method finding is dropped.
 // runner.Certify always sends GETs too (the request without Origin, hostile
 // origins in the simple shape), so a path whose GET answers with another
-// policy than its POST can show the GET's findings on the POST route.
+// policy than its POST can show the GET's findings on the POST route. The
+// runner's missing-vary-origin check compares the simple GETs of an allowed
+// and of hostile origins: it is made on a path's GET route.
 //
 // # Limits
 //

@@ -189,13 +189,16 @@ func (b *builder) build() (*Document, error) {
 			b.add(0, "--server", "%v", err)
 		}
 	}
+	if len(b.probs) > 0 {
+		return nil, &DocumentError{Source: b.name, Problems: b.probs}
+	}
 	docPolicy, docSkip := b.extension(t.Extensions, t.Origin, "", "x-cors of the document")
 	if docSkip != "" {
 		b.add(line(t.Origin, "x-cors"), "x-cors", "false is for a path or an operation; to certify nothing, do not run crosscheck")
 	}
-	if len(b.probs) > 0 {
-		return nil, &DocumentError{Source: b.name, Problems: b.probs}
-	}
+	// A document x-cors with mistakes is reported; the routes it would
+	// cover are not reported again as having no policy.
+	_, docDeclares := t.Extensions["x-cors"]
 	if t.Paths == nil || t.Paths.Len() == 0 {
 		b.add(line(t.Origin, "paths"), "paths", "no paths: nothing to certify")
 		return nil, &DocumentError{Source: b.name, Problems: b.probs}
@@ -245,7 +248,7 @@ func (b *builder) build() (*Document, error) {
 			doc.Routes = append(doc.Routes, r)
 		}
 	}
-	if n := len(b.missing); n > 0 {
+	if n := len(b.missing); n > 0 && !docDeclares {
 		more := ""
 		if n > 3 {
 			more = fmt.Sprintf(" and %d more", n-3)
@@ -417,7 +420,7 @@ func checkServer(s string) error {
 // operation's, the path's or the document's first server) and the path
 // with its parameters filled in.
 func (b *builder) url(item *openapi3.PathItem, op *openapi3.Operation, path, field string) string {
-	base := b.opts.Server
+	base, baseOK := b.opts.Server, true
 	if base == "" {
 		servers, sf := b.t.Servers, "servers"
 		switch {
@@ -428,15 +431,13 @@ func (b *builder) url(item *openapi3.PathItem, op *openapi3.Operation, path, fie
 		}
 		if len(servers) == 0 {
 			b.add(line(b.t.Origin, "servers"), "servers", "none: the document's server is then \"/\", relative to where it is served; give --server URL")
-			return ""
-		}
-		var ok bool
-		if base, ok = b.serverURL(servers[0], sf+"[0]"); !ok {
-			return ""
+			baseOK = false
+		} else {
+			base, baseOK = b.serverURL(servers[0], sf+"[0]")
 		}
 	}
-	filled, ok := b.fillPath(item, op, path, field)
-	if !ok {
+	filled, ok := b.fillPath(item, op, path, field) // its problems are reported even without a server
+	if !ok || !baseOK {
 		return ""
 	}
 	return strings.TrimSuffix(base, "/") + filled

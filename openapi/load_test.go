@@ -149,6 +149,8 @@ func TestParseErrors(t *testing.T) {
 				"doc.yaml:4: x-cors.allowCredentials: want true or false",
 				"doc.yaml:4: x-cors.allowOrigins[0]: \"https://App.example.com/\" is not a serialized origin: …",
 				"doc.yaml:4: x-cors.allowOrigins[1]: \"*\" allows every origin; it cannot be combined with other entries",
+				`doc.yaml:11: paths["/a"].get.x-cors: want a policy object (allowOrigins, allowMethods…) or false, not true`,
+				`doc.yaml:14: paths["/a"].put.x-cors.allowOrigins[1]: "null" repeats allowOrigins[0]`,
 			}},
 		{"x-cors of the wrong type", head + "servers: [{url: 'https://a.example'}]\n" + cors +
 			"paths:\n  /a:\n    x-cors: 'https://app.example.com'\n    get:\n      x-cors: true\n      responses: {'200': {description: ok}}\n    put:\n      x-cors: {allowOrigins: ['null', 'null']}\n      responses: {'200': {description: ok}}\n", Options{},
@@ -158,10 +160,14 @@ func TestParseErrors(t *testing.T) {
 				`doc.yaml:12: paths["/a"].put.x-cors.allowOrigins[1]: "null" repeats allowOrigins[0]`,
 			}},
 		{"x-cors: false on the document", head + "x-cors: false\npaths: {}\n", Options{},
-			[]string{"doc.yaml:3: x-cors: false is for a path or an operation; to certify nothing, do not run crosscheck"}},
+			[]string{
+				"doc.yaml:3: x-cors: false is for a path or an operation; to certify nothing, do not run crosscheck",
+				"doc.yaml:4: paths: no paths: nothing to certify",
+			}},
 		{"undeclared path parameter and a relative server", head + cors + "servers: [{url: /v1}]\npaths:\n  /a/{id}:\n    get:\n      responses: {'200': {description: ok}}\n", Options{},
 			[]string{
 				`doc.yaml:4: servers[0].url: "/v1" is relative (to where the document is served): give --server URL`,
+				`doc.yaml:7: paths["/a/{id}"].get: path parameter {id} is not declared (a parameter with in: path and name: id)`,
 			}},
 		{"undeclared path parameter", head + cors + "paths:\n  /a/{id}/{x}:\n    get:\n      parameters: [{name: id, in: path, required: true}]\n      responses: {'200': {description: ok}}\n",
 			Options{Server: "https://a.example"},
