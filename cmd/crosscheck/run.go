@@ -32,7 +32,9 @@ const runUsage = `Usage: crosscheck run --target URL --policy FILE [flags]
 Sends the requests a browser would make for the policy — allowed origins,
 methods and headers, hostile origin variants, unlisted methods and headers,
 requests without Origin — to URL, and judges every real response with the
-Fetch Standard model. Every probe goes to URL itself: point it at an endpoint
+Fetch Standard model, including what browsers cache from the allowed
+preflights: for how long (against "maxAge") and which later requests they
+let go without a preflight. Every probe goes to URL itself: point it at an endpoint
 that is safe to call with the policy's methods (unlisted methods are only
 ever sent as preflights). Redirects are not followed.
 
