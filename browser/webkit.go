@@ -436,17 +436,13 @@ func (w *webkit) output() string {
 	return "\nWebKit/Xvfb output (tail):\n" + s
 }
 
-// close ends the WebDriver session (bounded), stops every process of the
-// run (SIGTERM, then SIGKILL for those still there after a moment), kills
+// close stops every process of the run (SIGTERM, then SIGKILL for those still there after a moment), kills
 // any process that still carries the run's marker, removes what Xvfb
 // leaves when killed, and removes the run directory. Safe to call twice.
 func (w *webkit) close() {
 	w.once.Do(func() {
-		if w.wd != nil && w.wd.session != "" {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			w.wd.deleteSession(ctx)
-			cancel()
-		}
+		// No WebDriver "delete session": it waits for a running script,
+		// and the driver and the browser go anyway.
 		// The browser's helpers (network and web processes) are its
 		// children; collect them before their parent goes.
 		var pids []int

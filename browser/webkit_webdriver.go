@@ -114,13 +114,3 @@ func (w *webDriver) execute(ctx context.Context, script string, out any) error {
 func (w *webDriver) setScriptTimeout(ctx context.Context, d time.Duration) error {
 	return w.do(ctx, http.MethodPost, "/session/"+w.session+"/timeouts", map[string]any{"script": d.Milliseconds()}, nil)
 }
-
-// deleteSession ends the session.
-func (w *webDriver) deleteSession(ctx context.Context) error {
-	if w.session == "" {
-		return nil
-	}
-	err := w.do(ctx, http.MethodDelete, "/session/"+w.session, nil, nil)
-	w.session = ""
-	return err
-}
