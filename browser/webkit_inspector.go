@@ -126,9 +126,15 @@ type inspector struct {
 	cond    *sync.Cond
 	nextID  int
 	targets map[string]*wkTarget // live page targets by id
+	marks   map[string]bool      // readyMark console messages seen
 	err     error                // set when the connection ended
 	done    chan struct{}
 }
+
+// readyMark starts the console message the engine logs in a page it has
+// just navigated to: once the inspector reports it, the inspector watches
+// that page (a navigation to another site moves it to a new target).
+const readyMark = "crosscheck-ready:"
 
 // wkTarget is one page target: its enable commands and its request ids.
 type wkTarget struct {
@@ -176,7 +182,7 @@ func dialInspector(addr, path string, rec *wkRecorder) (*inspector, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &inspector{ws: ws, rec: rec, targets: map[string]*wkTarget{}, done: make(chan struct{})}
+	in := &inspector{ws: ws, rec: rec, targets: map[string]*wkTarget{}, marks: map[string]bool{}, done: make(chan struct{})}
 	in.cond = sync.NewCond(&in.mu)
 	go in.read()
 	return in, nil
@@ -346,6 +352,13 @@ func (in *inspector) handleInner(target string, m *wkMessage) {
 		if json.Unmarshal(m.Params, &p) != nil {
 			return
 		}
+		if strings.HasPrefix(p.Message.Text, readyMark) {
+			in.mu.Lock()
+			in.marks[p.Message.Text] = true
+			in.cond.Broadcast()
+			in.mu.Unlock()
+			return
+		}
 		key := ""
 		if p.Message.NetworkRequestID != "" {
 			key = in.keyOf(target, p.Message.NetworkRequestID)
@@ -416,4 +429,21 @@ func (in *inspector) ready(ctx context.Context) error {
 		}
 		in.cond.Wait()
 	}
+}
+
+// sawMark waits until the inspector has reported the console message
+// mark, or ctx ends.
+func (in *inspector) sawMark(ctx context.Context, mark string) bool {
+	stop := context.AfterFunc(ctx, func() {
+		in.mu.Lock()
+		in.cond.Broadcast()
+		in.mu.Unlock()
+	})
+	defer stop()
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for !in.marks[mark] && in.err == nil && ctx.Err() == nil {
+		in.cond.Wait()
+	}
+	return in.marks[mark]
 }

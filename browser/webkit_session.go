@@ -46,6 +46,7 @@ type webkitSession struct {
 	mu    sync.Mutex // one batch at a time
 	insps []*inspector
 	page  pageKey
+	marks int // readyMark messages logged
 	once  sync.Once
 }
 
@@ -127,6 +128,9 @@ func (s *webkitSession) run(ctx context.Context, batch []*item) ([]Observation, 
 		if err == nil {
 			err = s.ready(nctx)
 		}
+		if err == nil {
+			err = s.mark(nctx)
+		}
 		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("navigate to %s: %w", p.url, err)
@@ -183,4 +187,22 @@ func (s *webkitSession) ready(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// mark logs a readyMark message in the page and waits until an inspector
+// reports it: the inspector then watches the page the batch runs in.
+func (s *webkitSession) mark(ctx context.Context) error {
+	s.marks++
+	mark := fmt.Sprintf("%s%d", readyMark, s.marks)
+	if err := s.w.wd.execute(ctx, fmt.Sprintf("console.log(%q)", mark), nil); err != nil {
+		return err
+	}
+	mctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for _, in := range s.insps {
+		if in.sawMark(mctx, mark) {
+			return nil
+		}
+	}
+	return fmt.Errorf("the inspector does not report the page's console (no %q within 5 s)", mark)
 }
