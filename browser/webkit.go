@@ -41,6 +41,27 @@ import (
 // Every host name reaches the case server through MiniBrowser's --proxy
 // (the case server is an HTTP proxy that refuses hosts outside the
 // table).
+//
+// # Why both channels
+//
+// Each channel alone costs something the verifier needs. WebDriver alone
+// trusts narrowly but sees no reason: script only gets "TypeError: Load
+// failed". The inspector alone sees the reasons, but a MiniBrowser that
+// is not under automation can trust TLS only all or nothing
+// (--ignore-tls-errors). MiniBrowser's console-to-stdout setting
+// (--enable-write-console-messages-to-stdout) prints nothing here: WebKit
+// never prints the console of an ephemeral session
+// (PageConsoleClient::addMessage), and an automation session always is
+// one. Attaching the inspector to the automation page keeps the narrow
+// trust and gets the reasons. Its costs: the inspector's port is found in
+// /proc (Linux only, like WebKitGTK's MiniBrowser), and the protocol is
+// WebKit's own, not a standard; the inspector only listens (Network and
+// Console events), so a change there loses words, not verdicts.
+//
+// Where WebKit's words cover several of the model's reasons (one sentence
+// for a missing, a mismatched and an invalid Access-Control-Allow-Origin,
+// on a preflight as on a response), the verdict states no reason when the
+// table's is among them, and the reason is not compared (webkit_words.go).
 
 // webkitName is WebKit's engine name in case records.
 const webkitName = "webkit"
