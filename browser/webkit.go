@@ -55,8 +55,9 @@ import (
 // one. Attaching the inspector to the automation page keeps the narrow
 // trust and gets the reasons. Its costs: the inspector's port is found in
 // /proc (Linux only, like WebKitGTK's MiniBrowser), and the protocol is
-// WebKit's own, not a standard; the inspector only listens (Network and
-// Console events), so a change there loses words, not verdicts.
+// WebKit's own, not a standard. The inspector only listens (Network and
+// Console events); a run whose inspector cannot attach fails at start
+// rather than go on without WebKit's words.
 //
 // Where WebKit's words cover several of the model's reasons (one sentence
 // for a missing, a mismatched and an invalid Access-Control-Allow-Origin,
