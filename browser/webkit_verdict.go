@@ -66,6 +66,9 @@ func judgeWebKit(c *cases.Case, want cases.Result, o *Observation) (Verdict, err
 		return v, fmt.Errorf("blocked with words the verifier cannot map: %q", words)
 	}
 	v.Reason = w.reasonFor(want.Reason)
+	if v.Reason == "" {
+		v.Words += " (" + w.covers() + ": reason not compared)"
+	}
 	v.BlockedAt = w.stage
 	if v.BlockedAt == "" {
 		v.BlockedAt = lastStage(c, o.Received)

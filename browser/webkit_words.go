@@ -177,3 +177,13 @@ func (w webkitWord) reasonFor(want spec.Reason) spec.Reason {
 	}
 	return w.reasons[0]
 }
+
+// covers names the reasons of an entry that covers several:
+// "WebKit's words cover acao-missing, acao-mismatch".
+func (w webkitWord) covers() string {
+	names := make([]string, len(w.reasons))
+	for i, r := range w.reasons {
+		names[i] = string(r)
+	}
+	return "WebKit's words cover " + strings.Join(names, ", ")
+}

@@ -147,6 +147,7 @@ func TestJudgeWebKit(t *testing.T) {
 	hop1 := get
 	hop1.Hop = 1
 	originWords := "Origin https://app.example is not allowed by Access-Control-Allow-Origin. Status code: 200"
+	notCompared := " (WebKit's words cover acao-missing, acao-mismatch, acao-invalid, acao-multiple: reason not compared)"
 	yes, no := true, false
 	tests := []struct {
 		name    string
@@ -162,13 +163,13 @@ func TestJudgeWebKit(t *testing.T) {
 			cases.Result{Outcome: spec.Allowed, Preflight: &no, ExposedHeaders: []string{"content-type", "x-a"}}, "", ""},
 		{"CORS check at the final response", plain, cases.Result{Reason: spec.ACAOMismatch},
 			Observation{JS: failed, LoadingFailed: true, ErrorText: originWords, Received: []Received{get}},
-			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageResponse}, originWords, ""},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageResponse}, originWords + notCompared, ""},
 		{"CORS check at a redirect, from the log", redirecting, cases.Result{Reason: spec.ACAOMissing},
 			Observation{JS: failed, LoadingFailed: true, ErrorText: originWords, Received: []Received{get}},
-			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRedirect}, originWords, ""},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRedirect}, originWords + notCompared, ""},
 		{"CORS check at the preflight, from the log", plain, cases.Result{Reason: spec.ACAOMissing},
 			Observation{JS: failed, LoadingFailed: true, ErrorText: originWords, Received: []Received{options}},
-			cases.Result{Outcome: spec.Blocked, Preflight: &yes, BlockedAt: spec.StagePreflight}, originWords, ""},
+			cases.Result{Outcome: spec.Blocked, Preflight: &yes, BlockedAt: spec.StagePreflight}, originWords + notCompared, ""},
 		{"words outside the table's reason", plain, cases.Result{Reason: spec.ACACNotTrue},
 			Observation{JS: failed, LoadingFailed: true, ErrorText: originWords, Received: []Received{get}},
 			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageResponse, Reason: spec.ACAOMissing}, originWords, ""},
