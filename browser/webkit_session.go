@@ -20,6 +20,9 @@ func (webkitDriver) Start(ctx context.Context, env *Env) (Session, error) {
 		return nil, err
 	}
 	s := &webkitSession{w: w, rec: newWKRecorder(), log: env.Log}
+	if s.log == nil {
+		s.log = io.Discard
+	}
 	s.product = fmt.Sprintf("%s/%s (WebKitGTK)", caps.BrowserName, caps.BrowserVersion)
 	if s.version, err = cases.ParseVersion(caps.BrowserVersion); err != nil {
 		w.close()
