@@ -49,6 +49,9 @@ func (d chromeDriver) Start(ctx context.Context, env *Env) (Session, error) {
 		return nil, err
 	}
 	s := &chromeSession{ch: ch, rec: rec, log: env.Log}
+	if s.log == nil {
+		s.log = io.Discard
+	}
 	v, err := chromedp.CallBrowser(ch.ctx, cdpbrowser.GetVersion, cdp.Empty{})
 	if err != nil {
 		ch.close()
@@ -169,7 +172,7 @@ func (s *chromeSession) run(t *chromeTab, batch []*item) ([]Observation, error) 
 		return nil, err
 	}
 	t0 := time.Now()
-	ctx, cancel := context.WithTimeout(t.ctx, batchTimeout)
+	ctx, cancel := context.WithTimeout(t.ctx, batchDeadline(batch))
 	defer cancel()
 	js, err := chromedp.Run(ctx, chromedp.Evaluate[[]JSResult](expr, chromedp.EvalAwaitPromise))
 	if err != nil {

@@ -15,7 +15,12 @@ type JSResult struct {
 	Redirected bool     `json:"redirected,omitempty"`
 	Headers    []string `json:"headers,omitempty"` // response.headers names, as script reads them
 	Name       string   `json:"name,omitempty"`    // the error's name when the promise rejected
-	Message    string   `json:"message,omitempty"`
+	// XHRError reports an XMLHttpRequest that ended with an error event: a
+	// network error, which a CORS failure is.
+	XHRError bool `json:"xhrError,omitempty"`
+	// Steps are the results of a multi-step item's requests, in order.
+	Steps   []JSResult `json:"steps,omitempty"`
+	Message string     `json:"message,omitempty"`
 }
 
 // Observation is everything the verifier saw for one case in one engine:

@@ -28,7 +28,7 @@ type SentRequest struct {
 	// no-CORS-safelisted request-header), the body's Content-Type, and the
 	// Accept: */* fetch adds when script set none. The headers the network
 	// layer adds (Origin, Accept-Language, User-Agent, …) are not listed.
-	Headers []Header
+	Headers []Header `json:",omitempty"`
 }
 
 // Trace records how a verdict was reached.

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -59,6 +60,11 @@ func (j *judge) step(stage Stage, anchor, format string, args ...any) {
 
 func (j *judge) sent(r SentRequest) {
 	if j.trace != nil {
+		if len(r.Headers) == 0 {
+			r.Headers = nil
+		} else {
+			r.Headers = slices.Clone(r.Headers) // the trace owns its copy
+		}
 		j.trace.Sent = append(j.trace.Sent, r)
 	}
 }
@@ -563,6 +569,9 @@ func (j *judge) maybePreflight(ex *Exchange, hop int, unsafe unsafeSet) (Verdict
 		j.sent(pre)
 	}
 	p := ex.Preflight
+	if hop < len(ex.HopPreflights) && ex.HopPreflights[hop] != nil {
+		p = ex.HopPreflights[hop]
+	}
 	if p == nil {
 		p = &defaultPreflightAnswer
 		if j.trace != nil {

@@ -26,12 +26,15 @@ func init() {
 }
 
 const runUsage = `Usage: crosscheck run --target URL --policy FILE [flags]
+       crosscheck run --openapi FILE [--server URL] [--policy FILE] [flags]
        crosscheck run                  (certify the embedded demo targets)
 
 Sends the requests a browser would make for the policy — allowed origins,
 methods and headers, hostile origin variants, unlisted methods and headers,
 requests without Origin — to URL, and judges every real response with the
-Fetch Standard model. Every probe goes to URL itself: point it at an endpoint
+Fetch Standard model, including what browsers cache from the allowed
+preflights: for how long (against "maxAge") and which later requests they
+let go without a preflight. Every probe goes to URL itself: point it at an endpoint
 that is safe to call with the policy's methods (unlisted methods are only
 ever sent as preflights). Redirects are not followed.
 
@@ -40,14 +43,25 @@ The policy file is JSON:
    "allowMethods": ["GET", "POST"], "allowHeaders": ["Content-Type"],
    "exposeHeaders": ["X-Total-Count"], "allowCredentials": true, "maxAge": 600}
 
+With --openapi, every operation of an OpenAPI 3 document is certified
+against its own policy (x-cors in the document, or --policy mapping path
+patterns to policies); see docs/openapi.md.
+
 Without --target, run starts the demo targets on 127.0.0.1 (a correct server
 and flawed ones, all declaring the same policy) and certifies each. The demo
 exits 0 when every demo target yields exactly the findings it is built to
 show, since that is what it demonstrates.
 
-Exit codes: 0 the target conforms (demo: every target as expected),
-1 findings (demo: a target did not yield its expected findings),
-2 could not run (bad flags or policy, unreachable or broken target).
+Every finding has a severity decided from its evidence — high, medium, low
+or info (who can exploit it: anyone, the owner's hosts or the network path,
+the victim's machine, nobody through a browser) — and a one-line rationale.
+Findings at the --fail-on severity or above fail the run; the others are
+reported only. 'crosscheck findings CODE' explains each code offline.
+
+Exit codes: 0 no finding at --fail-on or above (demo: every target as
+expected), 1 findings at --fail-on or above (demo: a target did not yield
+its expected findings), 2 could not run (bad flags or policy, unreachable
+or broken target).
 
 Flags:
 `
@@ -56,6 +70,7 @@ Flags:
 type runFlags struct {
 	target, policy, format string
 	opts                   runner.Options
+	openapiFlags           // --openapi, --server, --shard (run_openapi.go)
 }
 
 func runCmd(args []string, stdout, stderr io.Writer) int {
@@ -68,6 +83,9 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f, code := parseRunFlags(args, stdout, stderr)
 	if f == nil {
 		return code
+	}
+	if f.openapi != "" {
+		return runOpenAPI(ctx, f, stdout, stderr)
 	}
 	if f.target == "" {
 		return runDemo(ctx, f, stdout, stderr)
@@ -86,8 +104,9 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "crosscheck run: writing report: %v\n", err)
 		return exitError
 	}
-	if !rep.Conforms() {
-		fmt.Fprintf(stderr, "crosscheck run: %s: %d findings: %s\n", f.target, len(rep.Findings), joinCodes(rep.Codes()))
+	if failing := rep.Failing(); len(failing) > 0 {
+		fmt.Fprintf(stderr, "crosscheck run: %s: %d findings at %s or above: %s\n", f.target, len(failing), rep.FailOn,
+			joinCodes((&runner.Report{Findings: failing}).Codes()))
 		return exitFindings
 	}
 	return exitOK
@@ -101,7 +120,16 @@ func parseRunFlags(args []string, stdout, stderr io.Writer) (*runFlags, int) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.target, "target", "", "absolute http(s) `URL` to certify (omit for the demo)")
 	fs.StringVar(&f.policy, "policy", "", "policy `FILE` (JSON) the target declares")
-	fs.StringVar(&f.format, "format", "text", "report format: text, json or junit")
+	fs.StringVar(&f.format, "format", "text", "report format: text, json, junit or sarif")
+	f.opts.FailOn = runner.DefaultFailOn
+	fs.Func("fail-on", "fail on findings of this `severity` or above: high, medium, low or info (default low)", func(s string) error {
+		sev, err := runner.ParseSeverity(s)
+		if err != nil {
+			return errors.New("want high, medium, low or info")
+		}
+		f.opts.FailOn = sev
+		return nil
+	})
 	fs.DurationVar(&f.opts.Timeout, "timeout", runner.DefaultTimeout, "deadline for each request")
 	fs.IntVar(&f.opts.Concurrency, "concurrency", runner.DefaultConcurrency, "probes in flight at once")
 	fs.Func("rate", "at most `N/s` requests per second (0 = unlimited)", func(s string) error {
@@ -121,6 +149,7 @@ func parseRunFlags(args []string, stdout, stderr io.Writer) (*runFlags, int) {
 		f.opts.Headers = append(f.opts.Headers, spec.Header{Name: name, Value: strings.TrimSpace(value)})
 		return nil
 	})
+	f.openapiFlags.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
@@ -137,8 +166,8 @@ func parseRunFlags(args []string, stdout, stderr io.Writer) (*runFlags, int) {
 	if fs.NArg() > 0 {
 		probs = append(probs, fmt.Sprintf("unexpected arguments: %s", strings.Join(fs.Args(), " ")))
 	}
-	if !slices.Contains([]string{"text", "json", "junit"}, f.format) {
-		probs = append(probs, fmt.Sprintf("--format %q: want text, json or junit", f.format))
+	if !slices.Contains([]string{"text", "json", "junit", "sarif"}, f.format) {
+		probs = append(probs, fmt.Sprintf("--format %q: want text, json, junit or sarif", f.format))
 	}
 	if f.opts.Timeout <= 0 {
 		probs = append(probs, "--timeout must be positive")
@@ -147,6 +176,8 @@ func parseRunFlags(args []string, stdout, stderr io.Writer) (*runFlags, int) {
 		probs = append(probs, "--concurrency must be at least 1")
 	}
 	switch {
+	case f.openapi != "" || f.server != "" || f.shard != "":
+		probs = append(probs, f.openapiFlags.problems(f.target)...)
 	case f.target != "" && f.policy == "":
 		probs = append(probs, "--target needs --policy")
 	case f.target == "" && f.policy != "":
@@ -167,6 +198,8 @@ func writeReport(w io.Writer, format string, rep *runner.Report) error {
 		return runner.WriteJSON(w, rep)
 	case "junit":
 		return runner.WriteJUnit(w, rep)
+	case "sarif":
+		return runner.WriteSARIF(w, rep)
 	}
 	return runner.WriteText(w, rep)
 }
@@ -211,6 +244,12 @@ func runDemo(ctx context.Context, f *runFlags, stdout, stderr io.Writer) int {
 			reports[i] = d.report
 		}
 		werr = runner.WriteJUnitAll(stdout, reports...)
+	case "sarif":
+		reports := make([]*runner.Report, len(results))
+		for i, d := range results {
+			reports[i] = d.report
+		}
+		werr = runner.WriteSARIF(stdout, reports...)
 	default:
 		werr = writeDemoText(stdout, results)
 	}
@@ -266,7 +305,7 @@ func writeDemoText(w io.Writer, results []demoResult) error {
 		if !d.asExpected() {
 			mark = "UNEXPECTED (want " + orNone(d.target.Expected) + ")"
 		}
-		fmt.Fprintf(&b, "  %-22s %-8s %s  — %s\n", d.target.Name, verdictWord(d.report), orNone(d.got), mark)
+		fmt.Fprintf(&b, "  %-22s %-8s %s  — %s\n", d.target.Name, verdictWord(d.report), withSeverities(d.report), mark)
 	}
 	b.WriteString("\nRun against your own server: crosscheck run --target URL --policy FILE\n")
 	_, err := io.WriteString(w, b.String())
@@ -274,10 +313,28 @@ func writeDemoText(w io.Writer, results []demoResult) error {
 }
 
 func verdictWord(r *runner.Report) string {
-	if r.Conforms() {
+	if r.Passed() {
 		return "PASS"
 	}
 	return "FAIL"
+}
+
+// withSeverities lists the report's codes, each with its worst severity.
+func withSeverities(r *runner.Report) string {
+	if len(r.Findings) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, c := range r.Codes() {
+		var worst runner.Severity
+		for _, f := range r.Findings {
+			if f.Code == c && (worst == "" || !worst.AtLeast(f.Severity)) {
+				worst = f.Severity
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", c, worst))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func orNone(codes []string) string {

@@ -38,6 +38,10 @@ const (
 	NoCredentialsHeader                  // forget Access-Control-Allow-Credentials
 	PreflightForbidden                   // answer every preflight 403
 	EmptyLabel                           // match *.example.com by the suffix ".example.com", so ".example.com" passes
+	DomainSuffix                         // accept any https origin ending with the allowed host's parent domain, dot or not
+	StaleLists                           // answer approved preflights with static lists that still hold DELETE and X-Debug, though preflights asking for them are refused
+	LongMaxAge                           // send Access-Control-Max-Age: 86400 whatever the policy declares
+	NoMaxAge                             // never send Access-Control-Max-Age
 )
 
 // Config is a demo server's policy and flaws.
@@ -49,6 +53,10 @@ type Config struct {
 	Credentials bool
 	MaxAge      int // seconds, 0 = no Access-Control-Max-Age
 	Flaws       Flaw
+	// CacheControl is sent on actual responses when not empty: whether a
+	// cache may store them decides how much a missing Vary: Origin
+	// matters.
+	CacheControl string
 }
 
 // Handler returns the demo server: a CORS layer following cfg in front of
@@ -124,6 +132,10 @@ func (s *server) allowed(o string) bool {
 			return true
 		case s.has(SuffixMatch) && scheme == as && strings.HasSuffix(hostport, ahp):
 			return true
+		case s.has(DomainSuffix) && scheme == as:
+			if _, parent, ok := strings.Cut(ahost, "."); ok && strings.HasSuffix(hostport, parent) {
+				return true
+			}
 		case s.has(TrustParentDomain) && scheme == as && port == aport:
 			if _, parent, ok := strings.Cut(ahost, "."); ok && strings.HasSuffix(host, "."+parent) {
 				return true
@@ -175,6 +187,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, name := range s.cfg.Expose {
 		h.Set(name, "42")
 	}
+	if s.cfg.CacheControl != "" {
+		h.Set("Cache-Control", s.cfg.CacheControl)
+	}
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	if r.Method != http.MethodHead {
 		_, _ = w.Write([]byte("crosscheck demo target\n"))
@@ -220,11 +235,21 @@ func (s *server) preflight(w http.ResponseWriter, r *http.Request, origin string
 			h.Set("Access-Control-Allow-Credentials", "true")
 		}
 	}
-	h.Set("Access-Control-Allow-Methods", method)
-	if len(asked) > 0 {
-		h.Set("Access-Control-Allow-Headers", strings.Join(asked, ","))
+	methods, headers := method, strings.Join(asked, ",")
+	if s.has(StaleLists) {
+		// Lists left over from an older policy, sent whatever is asked.
+		methods = strings.Join(append(slices.Clone(s.cfg.Methods), "DELETE"), ", ")
+		headers = strings.Join(append(slices.Clone(s.cfg.Headers), "X-Debug"), ", ")
 	}
-	if s.cfg.MaxAge > 0 {
+	h.Set("Access-Control-Allow-Methods", methods)
+	if headers != "" {
+		h.Set("Access-Control-Allow-Headers", headers)
+	}
+	switch {
+	case s.has(NoMaxAge):
+	case s.has(LongMaxAge):
+		h.Set("Access-Control-Max-Age", "86400")
+	case s.cfg.MaxAge > 0:
 		h.Set("Access-Control-Max-Age", strconv.Itoa(s.cfg.MaxAge))
 	}
 	w.WriteHeader(http.StatusNoContent)

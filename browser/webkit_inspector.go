@@ -1,0 +1,449 @@
+package browser
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// wkLog is what WebKit's inspector reported for one case run's requests
+// (the actual request; WebKit reports no preflight of its own).
+type wkLog struct {
+	sent     bool // Network.requestWillBeSent for the case's URL
+	finished bool // Network.loadingFinished
+	failed   bool // Network.loadingFailed
+	// errorText is loadingFailed's errorText: for a CORS failure, WebKit's
+	// own sentence (the ResourceError's description), e.g. "Origin
+	// https://app.example is not allowed by Access-Control-Allow-Origin.
+	// Status code: 200".
+	errorText string
+	canceled  bool
+	// console holds the console messages that name the case's URL, e.g.
+	// "Fetch API cannot load <url> due to access control checks.".
+	console []string
+}
+
+func (l *wkLog) terminal() bool { return l.finished || l.failed }
+
+// wkRecorder collects the inspector's Network and Console events by case
+// run (the token in the URL, or the whole URL for URLs without one).
+type wkRecorder struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	logs map[string]*wkLog
+}
+
+func newWKRecorder() *wkRecorder {
+	r := &wkRecorder{logs: map[string]*wkLog{}}
+	r.cond = sync.NewCond(&r.mu)
+	return r
+}
+
+// track registers key with a fresh log; events for other keys are
+// dropped.
+func (r *wkRecorder) track(key string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.logs[key] = &wkLog{}
+}
+
+// get returns a copy of key's log.
+func (r *wkRecorder) get(key string) wkLog {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if l := r.logs[key]; l != nil {
+		c := *l
+		c.console = append([]string(nil), l.console...)
+		return c
+	}
+	return wkLog{}
+}
+
+// wait blocks until every key in keys whose request was seen has ended
+// (loadingFinished or loadingFailed), and every key in failed (fetches
+// that failed) has ended or has a console message, or until deadline. The
+// inspector's events travel apart from WebDriver's answer and may come
+// after it.
+func (r *wkRecorder) wait(keys []string, failed map[string]bool, deadline time.Time) {
+	stop := time.AfterFunc(time.Until(deadline), func() {
+		r.mu.Lock()
+		r.cond.Broadcast()
+		r.mu.Unlock()
+	})
+	defer stop.Stop()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for time.Now().Before(deadline) {
+		pending := false
+		for _, k := range keys {
+			l := r.logs[k]
+			if l != nil && !l.terminal() && (l.sent || failed[k] && len(l.console) == 0) {
+				pending = true
+				break
+			}
+		}
+		if !pending {
+			return
+		}
+		r.cond.Wait()
+	}
+}
+
+// keyInText returns the tracked key whose URL text mentions, or "".
+func (r *wkRecorder) keyInText(text string) string {
+	if i := strings.Index(text, casePrefix); i >= 0 {
+		if k := keyOf(text[i:]); r.logs[k] != nil {
+			return k
+		}
+	}
+	for k := range r.logs {
+		if u, ok := strings.CutPrefix(k, "url:"); ok && strings.Contains(text, u) {
+			return k
+		}
+	}
+	return ""
+}
+
+// inspector is one WebSocket connection to a page of MiniBrowser through
+// WebKit's inspector HTTP server (WEBKIT_INSPECTOR_HTTP_SERVER). The
+// connection speaks WebKit's multiplexed protocol: the page's targets
+// (one per web process the page has lived in) are announced with
+// Target.targetCreated, and commands to a target travel inside
+// Target.sendMessageToTarget. The inspector only listens: it enables the
+// Network and Console domains of every page target and records their
+// events; WebDriver drives the page.
+type inspector struct {
+	ws  *wsConn
+	rec *wkRecorder
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	nextID  int
+	targets map[string]*wkTarget // live page targets by id
+	marks   map[string]bool      // readyMark console messages seen
+	err     error                // set when the connection ended
+	done    chan struct{}
+}
+
+// readyMark starts the console message the engine logs in a page it has
+// just navigated to: once the inspector reports it, the inspector watches
+// that page (a navigation to another site moves it to a new target).
+const readyMark = "crosscheck-ready:"
+
+// wkTarget is one page target: its enable commands and its request ids.
+type wkTarget struct {
+	waiting map[int]bool      // inner command ids not yet answered
+	reqs    map[string]string // inspector request id -> recorder key
+	// security is the last "security" console message that named no
+	// request: WebKit logs a refused load's reason that way, right before
+	// "Fetch API cannot load <url> …", which names it.
+	security string
+}
+
+// inspectorTargets lists the WebSocket paths of the pages the inspector
+// HTTP server at addr offers (/socket/<connection>/<target>/WebPage).
+func inspectorTargets(ctx context.Context, addr string) ([]string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := wkHTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("inspector target list: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("inspector target list: %w", err)
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range inspectorSocketRE.FindAllString(string(b), -1) {
+		if !seen[m] {
+			seen[m] = true
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+var inspectorSocketRE = regexp.MustCompile(`/socket/[0-9]+/[0-9]+/WebPage`)
+
+// dialInspector connects to the page at path on the inspector HTTP server
+// addr and starts recording into rec.
+func dialInspector(addr, path string, rec *wkRecorder) (*inspector, error) {
+	ws, err := dialWS("ws://"+addr+path, 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	in := &inspector{ws: ws, rec: rec, targets: map[string]*wkTarget{}, marks: map[string]bool{}, done: make(chan struct{})}
+	in.cond = sync.NewCond(&in.mu)
+	go in.read()
+	return in, nil
+}
+
+// wkMessage is a protocol message: a reply (id) or an event (method).
+type wkMessage struct {
+	ID     int             `json:"id,omitempty"`
+	Method string          `json:"method,omitempty"`
+	Params json.RawMessage `json:"params,omitempty"`
+	Error  json.RawMessage `json:"error,omitempty"`
+}
+
+// read dispatches messages until the connection ends.
+func (in *inspector) read() {
+	defer close(in.done)
+	for {
+		b, err := in.ws.ReadText()
+		if err != nil {
+			in.mu.Lock()
+			in.err = err
+			in.cond.Broadcast()
+			in.mu.Unlock()
+			return
+		}
+		var m wkMessage
+		if json.Unmarshal(b, &m) != nil {
+			continue
+		}
+		in.handle(&m)
+	}
+}
+
+func (in *inspector) handle(m *wkMessage) {
+	switch m.Method {
+	case "Target.targetCreated":
+		var p struct {
+			TargetInfo struct {
+				TargetID string `json:"targetId"`
+				Type     string `json:"type"`
+			} `json:"targetInfo"`
+		}
+		if json.Unmarshal(m.Params, &p) != nil || p.TargetInfo.Type != "page" {
+			return
+		}
+		in.enable(p.TargetInfo.TargetID)
+	case "Target.targetDestroyed":
+		var p struct {
+			TargetID string `json:"targetId"`
+		}
+		if json.Unmarshal(m.Params, &p) == nil {
+			in.mu.Lock()
+			delete(in.targets, p.TargetID)
+			in.cond.Broadcast()
+			in.mu.Unlock()
+		}
+	case "Target.dispatchMessageFromTarget":
+		var p struct {
+			TargetID string `json:"targetId"`
+			Message  string `json:"message"`
+		}
+		if json.Unmarshal(m.Params, &p) != nil {
+			return
+		}
+		var inner wkMessage
+		if json.Unmarshal([]byte(p.Message), &inner) != nil {
+			return
+		}
+		in.handleInner(p.TargetID, &inner)
+	}
+}
+
+// enable sends Network.enable and Console.enable to a new page target.
+func (in *inspector) enable(target string) {
+	in.mu.Lock()
+	t := &wkTarget{waiting: map[int]bool{}, reqs: map[string]string{}}
+	in.targets[target] = t
+	var msgs [][]byte
+	for _, method := range []string{"Network.enable", "Console.enable"} {
+		in.nextID++
+		inner, _ := json.Marshal(wkMessage{ID: in.nextID, Method: method, Params: json.RawMessage(`{}`)})
+		t.waiting[in.nextID] = true
+		in.nextID++
+		outer, _ := json.Marshal(map[string]any{"id": in.nextID, "method": "Target.sendMessageToTarget",
+			"params": map[string]any{"targetId": target, "message": string(inner)}})
+		msgs = append(msgs, outer)
+	}
+	in.mu.Unlock()
+	for _, b := range msgs {
+		if err := in.ws.WriteText(b); err != nil {
+			in.mu.Lock()
+			if in.err == nil {
+				in.err = err
+			}
+			in.cond.Broadcast()
+			in.mu.Unlock()
+			return
+		}
+	}
+}
+
+func (in *inspector) handleInner(target string, m *wkMessage) {
+	if m.ID != 0 {
+		in.mu.Lock()
+		if t := in.targets[target]; t != nil && t.waiting[m.ID] {
+			delete(t.waiting, m.ID)
+			in.cond.Broadcast()
+		}
+		in.mu.Unlock()
+		return
+	}
+	r := in.rec
+	switch m.Method {
+	case "Network.requestWillBeSent":
+		var p struct {
+			RequestID string `json:"requestId"`
+			Request   struct {
+				URL string `json:"url"`
+			} `json:"request"`
+		}
+		if json.Unmarshal(m.Params, &p) != nil {
+			return
+		}
+		key := keyOf(p.Request.URL)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		l := r.logs[key]
+		if l == nil {
+			return
+		}
+		in.mu.Lock()
+		if t := in.targets[target]; t != nil {
+			t.reqs[p.RequestID] = key
+		}
+		in.mu.Unlock()
+		l.sent = true
+	case "Network.loadingFailed", "Network.loadingFinished":
+		var p struct {
+			RequestID string `json:"requestId"`
+			ErrorText string `json:"errorText"`
+			Canceled  bool   `json:"canceled"`
+		}
+		if json.Unmarshal(m.Params, &p) != nil {
+			return
+		}
+		key := in.keyOf(target, p.RequestID)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		l := r.logs[key]
+		if l == nil {
+			return
+		}
+		if m.Method == "Network.loadingFinished" {
+			l.finished = true
+		} else {
+			l.failed, l.errorText, l.canceled = true, p.ErrorText, p.Canceled
+		}
+		r.cond.Broadcast()
+	case "Console.messageAdded":
+		var p struct {
+			Message struct {
+				Source           string `json:"source"`
+				Text             string `json:"text"`
+				NetworkRequestID string `json:"networkRequestId"`
+			} `json:"message"`
+		}
+		if json.Unmarshal(m.Params, &p) != nil {
+			return
+		}
+		if strings.HasPrefix(p.Message.Text, readyMark) {
+			in.mu.Lock()
+			in.marks[p.Message.Text] = true
+			in.cond.Broadcast()
+			in.mu.Unlock()
+			return
+		}
+		key := ""
+		if p.Message.NetworkRequestID != "" {
+			key = in.keyOf(target, p.Message.NetworkRequestID)
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if key == "" {
+			key = r.keyInText(p.Message.Text)
+		}
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		t := in.targets[target]
+		if t == nil {
+			return
+		}
+		l := r.logs[key]
+		if l == nil {
+			t.security = ""
+			if p.Message.Source == "security" {
+				t.security = p.Message.Text
+			}
+			return
+		}
+		if t.security != "" {
+			l.console = append(l.console, t.security)
+			t.security = ""
+		}
+		l.console = append(l.console, p.Message.Text)
+	}
+}
+
+// keyOf is the recorder key of a request id of target ("" when unknown).
+func (in *inspector) keyOf(target, requestID string) string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if t := in.targets[target]; t != nil {
+		return t.reqs[requestID]
+	}
+	return ""
+}
+
+// ready waits until every live page target has answered its enable
+// commands, so the events of what runs next are recorded.
+func (in *inspector) ready(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() {
+		in.mu.Lock()
+		in.cond.Broadcast()
+		in.mu.Unlock()
+	})
+	defer stop()
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for {
+		if in.err != nil {
+			return fmt.Errorf("the inspector connection ended: %w", in.err)
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("the inspector did not enable the page's Network domain in time: %w", err)
+		}
+		waiting := len(in.targets) == 0
+		for _, t := range in.targets {
+			if len(t.waiting) > 0 {
+				waiting = true
+			}
+		}
+		if !waiting {
+			return nil
+		}
+		in.cond.Wait()
+	}
+}
+
+// sawMark waits until the inspector has reported the console message
+// mark, or ctx ends.
+func (in *inspector) sawMark(ctx context.Context, mark string) bool {
+	stop := context.AfterFunc(ctx, func() {
+		in.mu.Lock()
+		in.cond.Broadcast()
+		in.mu.Unlock()
+	})
+	defer stop()
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for !in.marks[mark] && in.err == nil && ctx.Err() == nil {
+		in.cond.Wait()
+	}
+	return in.marks[mark]
+}

@@ -1,0 +1,182 @@
+package browser
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fakeInspector is an inspector whose messages come from the test: what
+// it writes (the enable commands) is read and decoded on the other end.
+func fakeInspector(t *testing.T, rec *wkRecorder) (*inspector, <-chan map[string]any) {
+	t.Helper()
+	client, server := net.Pipe()
+	t.Cleanup(func() { client.Close(); server.Close() })
+	in := &inspector{ws: &wsConn{c: client, r: bufio.NewReader(client)}, rec: rec,
+		targets: map[string]*wkTarget{}, marks: map[string]bool{}, done: make(chan struct{})}
+	in.cond = sync.NewCond(&in.mu)
+	sent := make(chan map[string]any, 16)
+	go func() {
+		r := bufio.NewReader(server)
+		for {
+			_, _, p, err := readFrame(r, 1<<20)
+			if err != nil {
+				if err != io.EOF {
+					close(sent)
+				}
+				return
+			}
+			var m map[string]any
+			json.Unmarshal(p, &m)
+			sent <- m
+		}
+	}()
+	return in, sent
+}
+
+// event feeds one protocol message to the inspector.
+func event(t *testing.T, in *inspector, method string, params any) {
+	t.Helper()
+	b, err := json.Marshal(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.handle(&wkMessage{Method: method, Params: b})
+}
+
+// fromTarget wraps an inner message as Target.dispatchMessageFromTarget.
+func fromTarget(t *testing.T, in *inspector, target string, inner any) {
+	t.Helper()
+	b, err := json.Marshal(inner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	event(t, in, "Target.dispatchMessageFromTarget", map[string]any{"targetId": target, "message": string(b)})
+}
+
+// TestInspectorEvents plays the messages WebKit's inspector sends for a
+// page target and checks what the recorder attributes to each case run:
+// the enable commands, the request ids, a failure's errorText, a refused
+// load's security message (which names no URL) and the ready marks.
+func TestInspectorEvents(t *testing.T) {
+	rec := newWKRecorder()
+	for _, k := range []string{"tok-1", "tok-2", "url:ftp://api.example/data", "tok-3"} {
+		rec.track(k)
+	}
+	in, sent := fakeInspector(t, rec)
+
+	event(t, in, "Target.targetCreated", map[string]any{"targetInfo": map[string]any{"targetId": "page-1", "type": "page"}})
+	var ids []float64
+	for _, want := range []string{"Network.enable", "Console.enable"} {
+		select {
+		case m := <-sent:
+			var inner map[string]any
+			json.Unmarshal([]byte(m["params"].(map[string]any)["message"].(string)), &inner)
+			if m["method"] != "Target.sendMessageToTarget" || inner["method"] != want {
+				t.Fatalf("sent %v (inner %v), want Target.sendMessageToTarget of %s", m, inner, want)
+			}
+			ids = append(ids, inner["id"].(float64))
+		case <-time.After(2 * time.Second):
+			t.Fatalf("no %s sent", want)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	if err := in.ready(ctx); err == nil {
+		t.Error("ready before the enable commands were answered")
+	}
+	cancel()
+	for _, id := range ids {
+		fromTarget(t, in, "page-1", map[string]any{"id": id, "result": map[string]any{}})
+	}
+	if err := in.ready(context.Background()); err != nil {
+		t.Fatalf("ready: %v", err)
+	}
+
+	// tok-1 fails the CORS check: its errorText is WebKit's sentence.
+	fromTarget(t, in, "page-1", map[string]any{"method": "Network.requestWillBeSent", "params": map[string]any{"requestId": "0.1", "request": map[string]any{"url": "https://api.example/__cc/tok-1/data"}}})
+	fromTarget(t, in, "page-1", map[string]any{"method": "Console.messageAdded", "params": map[string]any{"message": map[string]any{"source": "security", "text": "Origin https://app.example is not allowed by Access-Control-Allow-Origin. Status code: 200"}}})
+	fromTarget(t, in, "page-1", map[string]any{"method": "Console.messageAdded", "params": map[string]any{"message": map[string]any{"source": "javascript", "text": "Fetch API cannot load https://api.example/__cc/tok-1/data due to access control checks."}}})
+	fromTarget(t, in, "page-1", map[string]any{"method": "Network.loadingFailed", "params": map[string]any{"requestId": "0.1", "errorText": "Origin https://app.example is not allowed by Access-Control-Allow-Origin. Status code: 200"}})
+	// tok-2 is allowed; a request of an untracked run is ignored.
+	fromTarget(t, in, "page-1", map[string]any{"method": "Network.requestWillBeSent", "params": map[string]any{"requestId": "0.2", "request": map[string]any{"url": "https://api.example/__cc/tok-2/data"}}})
+	fromTarget(t, in, "page-1", map[string]any{"method": "Network.requestWillBeSent", "params": map[string]any{"requestId": "0.3", "request": map[string]any{"url": "https://api.example/__cc/other/data"}}})
+	fromTarget(t, in, "page-1", map[string]any{"method": "Network.loadingFinished", "params": map[string]any{"requestId": "0.2"}})
+	fromTarget(t, in, "page-1", map[string]any{"method": "Network.loadingFailed", "params": map[string]any{"requestId": "0.3", "errorText": "x"}})
+	// An ftp: fetch is refused before any request: the security message
+	// names nothing, the next one names the URL.
+	fromTarget(t, in, "page-1", map[string]any{"method": "Console.messageAdded", "params": map[string]any{"message": map[string]any{"source": "security", "text": "Cross origin requests are only supported for HTTP."}}})
+	fromTarget(t, in, "page-1", map[string]any{"method": "Console.messageAdded", "params": map[string]any{"message": map[string]any{"source": "javascript", "text": "Fetch API cannot load ftp://api.example/data due to access control checks."}}})
+	// A security message followed by an unrelated one is not carried
+	// over to a later case.
+	fromTarget(t, in, "page-1", map[string]any{"method": "Console.messageAdded", "params": map[string]any{"message": map[string]any{"source": "security", "text": "Something else."}}})
+	fromTarget(t, in, "page-1", map[string]any{"method": "Console.messageAdded", "params": map[string]any{"message": map[string]any{"source": "other", "text": "unrelated"}}})
+	fromTarget(t, in, "page-1", map[string]any{"method": "Console.messageAdded", "params": map[string]any{"message": map[string]any{"source": "javascript", "text": "Fetch API cannot load https://api.example/__cc/tok-3/x. Connection terminated unexpectedly"}}})
+	fromTarget(t, in, "page-1", map[string]any{"method": "Console.messageAdded", "params": map[string]any{"message": map[string]any{"source": "console-api", "text": readyMark + "7"}}})
+
+	tests := []struct {
+		key  string
+		want wkLog
+	}{
+		{"tok-1", wkLog{sent: true, failed: true, errorText: "Origin https://app.example is not allowed by Access-Control-Allow-Origin. Status code: 200",
+			console: []string{"Origin https://app.example is not allowed by Access-Control-Allow-Origin. Status code: 200", "Fetch API cannot load https://api.example/__cc/tok-1/data due to access control checks."}}},
+		{"tok-2", wkLog{sent: true, finished: true}},
+		{"url:ftp://api.example/data", wkLog{console: []string{"Cross origin requests are only supported for HTTP.", "Fetch API cannot load ftp://api.example/data due to access control checks."}}},
+		{"tok-3", wkLog{console: []string{"Fetch API cannot load https://api.example/__cc/tok-3/x. Connection terminated unexpectedly"}}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, rec.get(tt.key), cmp.AllowUnexported(wkLog{})); diff != "" {
+			t.Errorf("log of %s mismatch (-want +got):\n%s", tt.key, diff)
+		}
+	}
+	mctx, mcancel := context.WithTimeout(context.Background(), time.Second)
+	defer mcancel()
+	if !in.sawMark(mctx, readyMark+"7") {
+		t.Error("the ready mark was not seen")
+	}
+	short, scancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer scancel()
+	if in.sawMark(short, readyMark+"8") {
+		t.Error("a mark never logged was seen")
+	}
+
+	// A destroyed target is no longer waited for, and its ids are gone.
+	event(t, in, "Target.targetDestroyed", map[string]any{"targetId": "page-1"})
+	if got := in.keyOf("page-1", "0.1"); got != "" {
+		t.Errorf("keyOf after targetDestroyed = %q, want none", got)
+	}
+}
+
+// TestWKRecorderWait waits for the failed fetch's words and gives up at the
+// deadline for a run that never ends.
+func TestWKRecorderWait(t *testing.T) {
+	rec := newWKRecorder()
+	rec.track("a")
+	rec.track("b")
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		rec.mu.Lock()
+		rec.logs["a"].console = append(rec.logs["a"].console, "words")
+		rec.cond.Broadcast()
+		rec.mu.Unlock()
+	}()
+	t0 := time.Now()
+	rec.wait([]string{"a", "b"}, map[string]bool{"a": true}, time.Now().Add(5*time.Second))
+	if d := time.Since(t0); d < 15*time.Millisecond || d > 2*time.Second {
+		t.Errorf("wait for a's words took %s", d)
+	}
+	rec.mu.Lock()
+	rec.logs["b"].sent = true // sent, never ends
+	rec.mu.Unlock()
+	t0 = time.Now()
+	rec.wait([]string{"a", "b"}, nil, time.Now().Add(100*time.Millisecond))
+	if d := time.Since(t0); d < 90*time.Millisecond || d > 2*time.Second {
+		t.Errorf("wait for b until the deadline took %s", d)
+	}
+}

@@ -1,0 +1,95 @@
+package browser
+
+import (
+	"fmt"
+
+	"github.com/crosscheck-dev/crosscheck/cases"
+	"github.com/crosscheck-dev/crosscheck/spec"
+)
+
+// judgeWebKit turns an observation into WebKit's verdict. The outcome,
+// the exposed headers and whether a preflight was sent come from script
+// and the case server; the stage from WebKit's words where they name one,
+// else from what the case server received last; the reason from WebKit's
+// words (webkit_words.go), left unstated where they cover several reasons
+// including the table's. The error says why the observation is no CORS
+// verdict (a timeout, a failure without WebKit's words, words the table
+// does not know).
+func judgeWebKit(c *cases.Case, want cases.Result, o *Observation) (Verdict, error) {
+	var v Verdict
+	pre, lastHop := logSummary(o.Received)
+	v.Preflight = &pre
+	if o.JS.OK {
+		v.Outcome = spec.Allowed
+		v.Hop = len(c.Redirects)
+		v.ExposedHeaders = exposedNames(o.JS.Headers, c.Response.Headers)
+		return v, nil
+	}
+	v.Outcome = spec.Blocked
+	v.Hop = lastHop
+	if o.JS.Name != "TypeError" {
+		return v, fmt.Errorf("fetch rejected with %s: %s", o.JS.Name, o.JS.Message)
+	}
+	if o.JS.Message != webkitLoadFailed {
+		v.Words = "TypeError: " + o.JS.Message
+		w, ok := webkitTypeError(o.JS.Message)
+		if !ok {
+			return v, fmt.Errorf("fetch threw a TypeError the verifier cannot map: %s", o.JS.Message)
+		}
+		v.BlockedAt, v.Reason = w.stage, w.reasonFor(want.Reason)
+		return v, nil
+	}
+	words := o.ErrorText
+	if !o.LoadingFailed {
+		if o.DevToolsSent || len(o.Received) > 0 {
+			return v, fmt.Errorf("fetch failed and the inspector reported no loadingFailed in time")
+		}
+		// Refused before any request: WebKit's reason is a console message.
+		for _, line := range o.Console {
+			if _, ok := webkitWords(line); ok {
+				words = line
+				break
+			}
+		}
+		if words == "" {
+			return v, fmt.Errorf("fetch failed before any request and the inspector reported no reason (console: %q)", o.Console)
+		}
+	}
+	v.Words = words
+	w, ok := webkitWords(words)
+	if !ok {
+		if want.Outcome == spec.Blocked && want.Reason == "" && want.BlockedAt == "" {
+			// A recorded divergence: the table says WebKit blocks this case
+			// without a reason the model has.
+			return v, nil
+		}
+		return v, fmt.Errorf("blocked with words the verifier cannot map: %q", words)
+	}
+	v.Reason = w.reasonFor(want.Reason)
+	if v.Reason == "" {
+		v.Words += " (" + w.covers() + ": reason not compared)"
+	}
+	v.BlockedAt = w.stage
+	if v.BlockedAt == "" {
+		v.BlockedAt = lastStage(c, o.Received)
+	}
+	return v, nil
+}
+
+// lastStage is the stage of the last request the case server received for
+// a case: a CORS check failed there. A preflight is stage preflight; an
+// actual request answered with one of the case's redirects is stage
+// redirect; else the final response.
+func lastStage(c *cases.Case, rs []Received) spec.Stage {
+	if len(rs) == 0 {
+		return spec.StageResponse
+	}
+	last := rs[len(rs)-1]
+	switch {
+	case last.Preflight:
+		return spec.StagePreflight
+	case last.Hop < len(c.Redirects):
+		return spec.StageRedirect
+	}
+	return spec.StageResponse
+}

@@ -1,0 +1,189 @@
+package browser
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/crosscheck-dev/crosscheck/spec"
+)
+
+// WebKit's words for a blocked fetch, mapped to the model's reasons: the
+// one table of the WebKit engine. WebKit says nothing machine-readable;
+// its reasons are English sentences, the description of the ResourceError
+// a load fails with, which the inspector reports as Network.loadingFailed's
+// errorText (and script never sees: every network failure is "TypeError:
+// Load failed"). The sentences come from WebKitGTK 2.50's sources:
+//
+//   - WebCore/loader/CrossOriginAccessControl.cpp: passesAccessControlCheck
+//     (the CORS check of a response, a redirect or a preflight) and
+//     validatePreflightResponse;
+//   - WebCore/loader/CrossOriginPreflightResultCache.cpp: parsing
+//     Access-Control-Allow-Methods/-Headers and checking the request's
+//     method and headers against them;
+//   - WebKit/NetworkProcess/NetworkCORSPreflightChecker.cpp: a preflight
+//     answered with a redirect;
+//   - WebKit/NetworkProcess/NetworkLoadChecker.cpp and
+//     NetworkResourceLoader.cpp: redirects;
+//   - WebCore/Modules/fetch/FetchRequest.cpp and FetchHeaders.cpp: the
+//     TypeErrors fetch() throws before any request.
+//
+// Several sentences cover more than one of the model's reasons: "Origin
+// <origin> is not allowed by Access-Control-Allow-Origin" is WebKit's
+// sentence for a missing header, another origin, a value that is no
+// origin at all, and a list without a comma; "Preflight response is not
+// successful" covers a preflight answered with an error status and one
+// answered with a redirect. Such a sentence maps to every reason it
+// covers; the verdict then states no reason when the table's is among
+// them (WebKit's words agree but cannot tell), and the first of them
+// otherwise (they disagree).
+
+// webkitWord is one WebKit sentence: the reasons it can stand for and the
+// stage it names ("" when the sentence comes from a CORS check that runs
+// on preflights, redirects and final responses alike: the case server's
+// log tells which).
+type webkitWord struct {
+	re      *regexp.Regexp
+	reasons []spec.Reason
+	stage   spec.Stage
+}
+
+// webkitCORSCheck are passesAccessControlCheck's sentences.
+var webkitCORSCheck = []webkitWord{
+	{regexp.MustCompile(`^Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is true\.$`),
+		[]spec.Reason{spec.ACAOWildcardWithCredentials}, ""},
+	{regexp.MustCompile(`^Access-Control-Allow-Origin cannot contain more than one origin\.$`),
+		[]spec.Reason{spec.ACAOMultiple}, ""},
+	{regexp.MustCompile(`^Origin \S+ is not allowed by Access-Control-Allow-Origin\. Status code: \d+$`),
+		[]spec.Reason{spec.ACAOMissing, spec.ACAOMismatch, spec.ACAOInvalid, spec.ACAOMultiple}, ""},
+	{regexp.MustCompile(`^Credentials flag is true, but Access-Control-Allow-Credentials is not "true"\.$`),
+		[]spec.Reason{spec.ACACNotTrue}, ""},
+}
+
+// webkitNetworkWords are the other sentences of a failed load.
+var webkitNetworkWords = []webkitWord{
+	{regexp.MustCompile(`^Preflight response is not successful\. Status code: 3\d\d$`),
+		[]spec.Reason{spec.PreflightStatus, spec.PreflightRedirect}, spec.StagePreflight},
+	{regexp.MustCompile(`^Preflight response is not successful\. Status code: \d+$`),
+		[]spec.Reason{spec.PreflightStatus}, spec.StagePreflight},
+	{regexp.MustCompile(`^Header Access-Control-Allow-Methods has an invalid value: `),
+		[]spec.Reason{spec.ACAMInvalid}, spec.StagePreflight},
+	{regexp.MustCompile(`^Header Access-Control-Allow-Headers has an invalid value: `),
+		[]spec.Reason{spec.ACAHInvalid}, spec.StagePreflight},
+	{regexp.MustCompile(`^Method .* is not allowed by Access-Control-Allow-Methods\.$`),
+		[]spec.Reason{spec.MethodNotAllowed}, spec.StagePreflight},
+	{regexp.MustCompile(`^Request header field .* is not allowed by Access-Control-Allow-Headers\.$`),
+		[]spec.Reason{spec.HeaderNotAllowed}, spec.StagePreflight},
+	{regexp.MustCompile(`^Load cannot follow more than 20 redirections$`),
+		[]spec.Reason{spec.RedirectLimit}, spec.StageRedirect},
+	{regexp.MustCompile(`^Redirection to URL with a scheme that is not HTTP\(S\)\.?$`),
+		[]spec.Reason{spec.RedirectScheme}, spec.StageRedirect},
+	// The network process refuses ftp: after a redirect (a fetch of an
+	// ftp: URL never gets there: see webkitRequestWords).
+	{regexp.MustCompile(`^FTP URLs are disabled$`),
+		[]spec.Reason{spec.RedirectScheme}, spec.StageRedirect},
+	// The network process cannot load the URL a same-origin redirect
+	// leads to: an invalid one, or a scheme it has no handler for.
+	{regexp.MustCompile(`^The URL can.t be shown$`),
+		[]spec.Reason{spec.RedirectLocationInvalid, spec.RedirectScheme}, spec.StageRedirect},
+}
+
+// webkitRequestWords are the security console messages of a fetch WebKit
+// refuses before any request, without a network event (the inspector
+// reports them just before "Fetch API cannot load <url> due to access
+// control checks.").
+var webkitRequestWords = []webkitWord{
+	{regexp.MustCompile(`^Cross origin requests are only supported for HTTP\.$`),
+		[]spec.Reason{spec.SchemeNotHTTP}, spec.StageRequest},
+}
+
+// webkitRedirectPrefix starts NetworkLoadChecker's sentence for a redirect
+// it refuses; what follows the colon is the reason.
+var webkitRedirectPrefix = regexp.MustCompile(`^Cross-origin redirection to .* denied by Cross-Origin Resource Sharing policy: `)
+
+// webkitRedirectWords are the redirect-only reasons after that prefix.
+var webkitRedirectWords = []webkitWord{
+	// A Location that does not parse is an invalid URL, whose empty scheme
+	// is not a CORS scheme either: WebKit says the same of both.
+	{regexp.MustCompile(`^not allowed to follow a cross-origin CORS redirection with non CORS scheme$`),
+		[]spec.Reason{spec.RedirectScheme, spec.RedirectLocationInvalid}, spec.StageRedirect},
+	{regexp.MustCompile(`^redirection URL .* has credentials$`),
+		[]spec.Reason{spec.RedirectCredentials}, spec.StageRedirect},
+}
+
+// webkitTypeErrors are the messages of the TypeErrors fetch() throws
+// before anything is sent (stage request).
+var webkitTypeErrors = []webkitWord{
+	{regexp.MustCompile(`^URL is not valid or contains user credentials\.$`), []spec.Reason{spec.URLCredentials}, spec.StageRequest},
+	{regexp.MustCompile(`^Method is not a valid HTTP token\.$`), []spec.Reason{spec.MethodInvalid}, spec.StageRequest},
+	{regexp.MustCompile(`^Method is forbidden\.$`), []spec.Reason{spec.MethodForbidden}, spec.StageRequest},
+	{regexp.MustCompile(`^Invalid header name: '`), []spec.Reason{spec.HeaderInvalid}, spec.StageRequest},
+	{regexp.MustCompile(`^Header '.*' has invalid value: '`), []spec.Reason{spec.HeaderInvalid}, spec.StageRequest},
+	{regexp.MustCompile(`^Request has method '.*' and cannot have a body$`), []spec.Reason{spec.BodyWithGetOrHead}, spec.StageRequest},
+}
+
+// webkitLoadFailed is the message of the TypeError script gets for every
+// failed load, CORS or not.
+const webkitLoadFailed = "Load failed"
+
+// webkitWords finds the entry for a load's error text: its reasons and the
+// stage it names. ok is false for a text the table does not know.
+func webkitWords(text string) (w webkitWord, ok bool) {
+	if loc := webkitRedirectPrefix.FindStringIndex(text); loc != nil {
+		inner := text[loc[1]:]
+		for _, list := range [][]webkitWord{webkitRedirectWords, webkitCORSCheck} {
+			for _, w := range list {
+				if w.re.MatchString(inner) {
+					w.stage = spec.StageRedirect
+					return w, true
+				}
+			}
+		}
+		return webkitWord{}, false
+	}
+	for _, list := range [][]webkitWord{webkitCORSCheck, webkitNetworkWords, webkitRequestWords} {
+		for _, w := range list {
+			if w.re.MatchString(text) {
+				return w, true
+			}
+		}
+	}
+	return webkitWord{}, false
+}
+
+// webkitTypeError finds the entry for the message of a TypeError fetch()
+// threw.
+func webkitTypeError(msg string) (webkitWord, bool) {
+	msg = strings.TrimSpace(msg)
+	for _, w := range webkitTypeErrors {
+		if w.re.MatchString(msg) {
+			return w, true
+		}
+	}
+	return webkitWord{}, false
+}
+
+// reasonFor is the reason a verdict states for WebKit's words w when the
+// table expects want: w's only reason; none when w covers several and want
+// is one of them (WebKit's words agree but cannot tell); else the first of
+// w's (they disagree, and the comparison shows it).
+func (w webkitWord) reasonFor(want spec.Reason) spec.Reason {
+	if len(w.reasons) == 1 {
+		return w.reasons[0]
+	}
+	for _, r := range w.reasons {
+		if r == want {
+			return ""
+		}
+	}
+	return w.reasons[0]
+}
+
+// covers names the reasons of an entry that covers several:
+// "WebKit's words cover acao-missing, acao-mismatch".
+func (w webkitWord) covers() string {
+	names := make([]string, len(w.reasons))
+	for i, r := range w.reasons {
+		names[i] = string(r)
+	}
+	return "WebKit's words cover " + strings.Join(names, ", ")
+}

@@ -1,0 +1,220 @@
+package browser
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/crosscheck-dev/crosscheck/cases"
+	"github.com/crosscheck-dev/crosscheck/spec"
+)
+
+// The sentences below are WebKit's, as WebKitGTK 2.50.6 composes them
+// (the file and function named with each) with the values a case puts in;
+// several were also seen verbatim in the inspector's loadingFailed events.
+func TestWebKitWords(t *testing.T) {
+	const (
+		acao = spec.ACAOMissing
+		pre  = spec.StagePreflight
+		rdr  = spec.StageRedirect
+	)
+	tests := []struct {
+		name    string
+		text    string
+		reasons []spec.Reason // nil: the table does not know the text
+		stage   spec.Stage
+	}{
+		// CrossOriginAccessControl.cpp passesAccessControlCheck: stage from the log.
+		{"wildcard with credentials", `Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is true.`,
+			[]spec.Reason{spec.ACAOWildcardWithCredentials}, ""},
+		{"comma in ACAO", `Access-Control-Allow-Origin cannot contain more than one origin.`,
+			[]spec.Reason{spec.ACAOMultiple}, ""},
+		{"origin not allowed", `Origin https://app.example is not allowed by Access-Control-Allow-Origin. Status code: 200`,
+			[]spec.Reason{acao, spec.ACAOMismatch, spec.ACAOInvalid, spec.ACAOMultiple}, ""},
+		{"null origin not allowed", `Origin null is not allowed by Access-Control-Allow-Origin. Status code: 204`,
+			[]spec.Reason{acao, spec.ACAOMismatch, spec.ACAOInvalid, spec.ACAOMultiple}, ""},
+		{"ACAC", `Credentials flag is true, but Access-Control-Allow-Credentials is not "true".`,
+			[]spec.Reason{spec.ACACNotTrue}, ""},
+		// validatePreflightResponse and NetworkCORSPreflightChecker.
+		{"preflight 500", `Preflight response is not successful. Status code: 500`, []spec.Reason{spec.PreflightStatus}, pre},
+		{"preflight 204 is never this text, but 2xx would be status", `Preflight response is not successful. Status code: 299`, []spec.Reason{spec.PreflightStatus}, pre},
+		{"preflight redirect", `Preflight response is not successful. Status code: 302`,
+			[]spec.Reason{spec.PreflightStatus, spec.PreflightRedirect}, pre},
+		// CrossOriginPreflightResultCache.cpp.
+		{"ACAM invalid", `Header Access-Control-Allow-Methods has an invalid value: PUT,,`, []spec.Reason{spec.ACAMInvalid}, pre},
+		{"ACAH invalid", `Header Access-Control-Allow-Headers has an invalid value: x test`, []spec.Reason{spec.ACAHInvalid}, pre},
+		{"method", `Method PUT is not allowed by Access-Control-Allow-Methods.`, []spec.Reason{spec.MethodNotAllowed}, pre},
+		{"header", `Request header field X-Test is not allowed by Access-Control-Allow-Headers.`, []spec.Reason{spec.HeaderNotAllowed}, pre},
+		// NetworkLoadChecker.cpp checkRedirection.
+		{"redirect CORS check", `Cross-origin redirection to https://other.example/__cc/t-1/data denied by Cross-Origin Resource Sharing policy: Origin https://app.example is not allowed by Access-Control-Allow-Origin. Status code: 302`,
+			[]spec.Reason{acao, spec.ACAOMismatch, spec.ACAOInvalid, spec.ACAOMultiple}, rdr},
+		{"redirect wildcard", `Cross-origin redirection to https://other.example/x denied by Cross-Origin Resource Sharing policy: Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is true.`,
+			[]spec.Reason{spec.ACAOWildcardWithCredentials}, rdr},
+		{"redirect scheme", `Cross-origin redirection to data:text/plain,x denied by Cross-Origin Resource Sharing policy: not allowed to follow a cross-origin CORS redirection with non CORS scheme`,
+			[]spec.Reason{spec.RedirectScheme, spec.RedirectLocationInvalid}, rdr},
+		{"redirect userinfo", `Cross-origin redirection to https://u:p@other.example/ denied by Cross-Origin Resource Sharing policy: redirection URL https://u:p@other.example/ has credentials`,
+			[]spec.Reason{spec.RedirectCredentials}, rdr},
+		{"redirect limit", `Load cannot follow more than 20 redirections`, []spec.Reason{spec.RedirectLimit}, rdr},
+		{"redirect to non-HTTP", `Redirection to URL with a scheme that is not HTTP(S)`, []spec.Reason{spec.RedirectScheme}, rdr},
+		{"ftp", `FTP URLs are disabled`, []spec.Reason{spec.RedirectScheme}, rdr},
+		{"cannot show", "The URL can\u2019t be shown", []spec.Reason{spec.RedirectLocationInvalid, spec.RedirectScheme}, rdr},
+		// DocumentThreadableLoader.cpp checkURLSchemeAsCORSEnabled.
+		{"non-HTTP fetch", `Cross origin requests are only supported for HTTP.`, []spec.Reason{spec.SchemeNotHTTP}, spec.StageRequest},
+		// Unknown: no reason, not a verdict.
+		{"network error", `Connection terminated unexpectedly`, nil, ""},
+		{"redirect with unknown inner words", `Cross-origin redirection to https://x/ denied by Cross-Origin Resource Sharing policy: something new`, nil, ""},
+		{"sentence inside another", `Note: Method PUT is not allowed by Access-Control-Allow-Methods. (maybe)`, nil, ""},
+		{"empty", ``, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, ok := webkitWords(tt.text)
+			if ok != (tt.reasons != nil) {
+				t.Fatalf("webkitWords(%q) ok = %v, want %v", tt.text, ok, tt.reasons != nil)
+			}
+			if diff := cmp.Diff(tt.reasons, w.reasons); diff != "" {
+				t.Errorf("webkitWords(%q) reasons mismatch (-want +got):\n%s", tt.text, diff)
+			}
+			if w.stage != tt.stage {
+				t.Errorf("webkitWords(%q) stage = %q, want %q", tt.text, w.stage, tt.stage)
+			}
+		})
+	}
+}
+
+// TestWebKitTypeErrors maps the messages of fetch()'s TypeErrors
+// (FetchRequest.cpp, FetchHeaders.cpp) to the request stage's reasons.
+func TestWebKitTypeErrors(t *testing.T) {
+	tests := []struct {
+		msg    string
+		reason spec.Reason // "": not mapped
+	}{
+		{"URL is not valid or contains user credentials.", spec.URLCredentials},
+		{"Method is not a valid HTTP token.", spec.MethodInvalid},
+		{"Method is forbidden.", spec.MethodForbidden},
+		{"Invalid header name: 'X Test'", spec.HeaderInvalid},
+		{"Header 'X-Test' has invalid value: 'a\x00b'", spec.HeaderInvalid},
+		{"Request has method 'GET' and cannot have a body", spec.BodyWithGetOrHead},
+		{"Request has method 'HEAD' and cannot have a body", spec.BodyWithGetOrHead},
+		{"Load failed", ""},
+		{"Type error", ""},
+	}
+	for _, tt := range tests {
+		w, ok := webkitTypeError(tt.msg)
+		if ok != (tt.reason != "") {
+			t.Errorf("webkitTypeError(%q) ok = %v, want %v", tt.msg, ok, tt.reason != "")
+			continue
+		}
+		if ok && (len(w.reasons) != 1 || w.reasons[0] != tt.reason || w.stage != spec.StageRequest) {
+			t.Errorf("webkitTypeError(%q) = %v at %q, want %s at request", tt.msg, w.reasons, w.stage, tt.reason)
+		}
+	}
+}
+
+func TestWebKitReasonFor(t *testing.T) {
+	several := webkitWord{reasons: []spec.Reason{spec.ACAOMissing, spec.ACAOMismatch}}
+	one := webkitWord{reasons: []spec.Reason{spec.MethodNotAllowed}}
+	tests := []struct {
+		name string
+		w    webkitWord
+		want spec.Reason
+		got  spec.Reason
+	}{
+		{"one reason, the table's", one, spec.MethodNotAllowed, spec.MethodNotAllowed},
+		{"one reason, another", one, spec.HeaderNotAllowed, spec.MethodNotAllowed},
+		{"several, the table's among them: unstated", several, spec.ACAOMismatch, ""},
+		{"several, the table's not among them: the first", several, spec.ACACNotTrue, spec.ACAOMissing},
+		{"several, the table states none: the first", several, "", spec.ACAOMissing},
+	}
+	for _, tt := range tests {
+		if got := tt.w.reasonFor(tt.want); got != tt.got {
+			t.Errorf("%s: reasonFor(%q) = %q, want %q", tt.name, tt.want, got, tt.got)
+		}
+	}
+}
+
+// TestJudgeWebKit judges observations made by hand: the stage from WebKit's
+// words or the case server's log, the reason from the words, and the
+// observations that are no verdict.
+func TestJudgeWebKit(t *testing.T) {
+	redirecting := &cases.Case{ID: "t/redirect", Redirects: []cases.Redirect{{Status: 302, Location: "https://other.example/x"}},
+		Response: cases.Response{Status: 200, Headers: []cases.Header{{"X-A", "1"}, {"Content-Type", "text/plain"}}}}
+	plain := &cases.Case{ID: "t/plain", Response: cases.Response{Status: 200}}
+	failed := JSResult{OK: false, Name: "TypeError", Message: webkitLoadFailed}
+	get := Received{Method: "GET", Scheme: "https", Host: "api.example", Path: "/x", HasOrigin: true, Origin: "https://app.example"}
+	options := Received{Preflight: true, Method: "OPTIONS", Scheme: "https", Host: "api.example", Path: "/x", ACRM: "PUT"}
+	hop1 := get
+	hop1.Hop = 1
+	originWords := "Origin https://app.example is not allowed by Access-Control-Allow-Origin. Status code: 200"
+	notCompared := " (WebKit's words cover acao-missing, acao-mismatch, acao-invalid, acao-multiple: reason not compared)"
+	yes, no := true, false
+	tests := []struct {
+		name    string
+		c       *cases.Case
+		want    cases.Result
+		o       Observation
+		verdict cases.Result
+		words   string
+		err     string // a substring of the error; "" for a verdict
+	}{
+		{"allowed exposes the case's own headers", redirecting, cases.Result{},
+			Observation{JS: JSResult{OK: true, Status: 200, Headers: []string{"content-type", "x-a", "content-length"}}, Received: []Received{get, hop1}},
+			cases.Result{Outcome: spec.Allowed, Preflight: &no, ExposedHeaders: []string{"content-type", "x-a"}}, "", ""},
+		{"CORS check at the final response", plain, cases.Result{Reason: spec.ACAOMismatch},
+			Observation{JS: failed, LoadingFailed: true, ErrorText: originWords, Received: []Received{get}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageResponse}, originWords + notCompared, ""},
+		{"CORS check at a redirect, from the log", redirecting, cases.Result{Reason: spec.ACAOMissing},
+			Observation{JS: failed, LoadingFailed: true, ErrorText: originWords, Received: []Received{get}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRedirect}, originWords + notCompared, ""},
+		{"CORS check at the preflight, from the log", plain, cases.Result{Reason: spec.ACAOMissing},
+			Observation{JS: failed, LoadingFailed: true, ErrorText: originWords, Received: []Received{options}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &yes, BlockedAt: spec.StagePreflight}, originWords + notCompared, ""},
+		{"words outside the table's reason", plain, cases.Result{Reason: spec.ACACNotTrue},
+			Observation{JS: failed, LoadingFailed: true, ErrorText: originWords, Received: []Received{get}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageResponse, Reason: spec.ACAOMissing}, originWords, ""},
+		{"the words name the stage", plain, cases.Result{},
+			Observation{JS: failed, LoadingFailed: true, ErrorText: "Method PUT is not allowed by Access-Control-Allow-Methods.", Received: []Received{options}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &yes, BlockedAt: spec.StagePreflight, Reason: spec.MethodNotAllowed}, "Method PUT is not allowed by Access-Control-Allow-Methods.", ""},
+		{"refused before any request: the console's words", plain, cases.Result{},
+			Observation{JS: failed, Console: []string{"Cross origin requests are only supported for HTTP.", "Fetch API cannot load ftp://x/ due to access control checks."}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRequest, Reason: spec.SchemeNotHTTP}, "Cross origin requests are only supported for HTTP.", ""},
+		{"a TypeError before any request", plain, cases.Result{},
+			Observation{JS: JSResult{Name: "TypeError", Message: "Method is forbidden."}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRequest, Reason: spec.MethodForbidden}, "TypeError: Method is forbidden.", ""},
+		{"a recorded divergence without a reason", plain, cases.Result{Outcome: spec.Blocked},
+			Observation{JS: failed, LoadingFailed: true, ErrorText: "Connection terminated unexpectedly", Received: []Received{get}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no}, "Connection terminated unexpectedly", ""},
+		{"unknown words", plain, cases.Result{Outcome: spec.Blocked, Reason: spec.ACAOMissing},
+			Observation{JS: failed, LoadingFailed: true, ErrorText: "Connection terminated unexpectedly", Received: []Received{get}},
+			cases.Result{}, "", "cannot map"},
+		{"no loadingFailed after a request", plain, cases.Result{},
+			Observation{JS: failed, DevToolsSent: true, Received: []Received{get}}, cases.Result{}, "", "no loadingFailed"},
+		{"nothing at all", plain, cases.Result{},
+			Observation{JS: failed}, cases.Result{}, "", "no reason"},
+		{"a timeout", plain, cases.Result{},
+			Observation{JS: JSResult{Name: "TimeoutError", Message: "The operation timed out."}}, cases.Result{}, "", "TimeoutError"},
+		{"an unknown TypeError", plain, cases.Result{},
+			Observation{JS: JSResult{Name: "TypeError", Message: "Something else"}}, cases.Result{}, "", "cannot map"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := judgeWebKit(tt.c, tt.want, &tt.o)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("judgeWebKit error = %v, want one containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("judgeWebKit: %v", err)
+			}
+			if diff := cmp.Diff(tt.verdict, v.Result); diff != "" {
+				t.Errorf("judgeWebKit mismatch (-want +got):\n%s", diff)
+			}
+			if v.Words != tt.words {
+				t.Errorf("Words = %q, want %q", v.Words, tt.words)
+			}
+		})
+	}
+}
