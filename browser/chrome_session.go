@@ -190,15 +190,32 @@ func (s *chromeSession) run(t *chromeTab, batch []*item) ([]Observation, error) 
 	fmt.Fprintf(s.log, "chrome: batch of %d from %s: fetches %s, events %s\n", len(batch), p.origin, t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
 	out := make([]Observation, len(batch))
 	for i, it := range batch {
-		o := &out[i]
-		o.JS = js[i]
-		n := s.rec.get(it.key)
-		if n.cors != nil {
-			o.CorsError, o.FailedParameter = string(n.cors.CorsError), n.cors.FailedParameter
+		logs := s.rec.get(it.key, len(it.steps))
+		if len(it.steps) == 1 {
+			out[i] = chromeObservation(js[i], logs[0])
+			continue
 		}
-		o.ErrorText, o.BlockedReason, o.PreflightError = n.errorText, n.blockedReason, n.preflightError
-		o.DevToolsSent, o.DevToolsPreflt, o.LoadingFailed = n.sent, n.preflight, n.failed
-		o.Console = n.console
+		// A multi-step item: the item's observation holds the script's
+		// result; its Steps each step's, with that step's DevTools log.
+		out[i].JS = js[i]
+		for k := range it.steps {
+			var sj JSResult
+			if k < len(js[i].Steps) {
+				sj = js[i].Steps[k]
+			}
+			out[i].Steps = append(out[i].Steps, chromeObservation(sj, logs[k]))
+		}
 	}
 	return out, nil
+}
+
+// chromeObservation is what script and DevTools reported for one request.
+func chromeObservation(js JSResult, n netLog) Observation {
+	o := Observation{JS: js, Console: n.console}
+	if n.cors != nil {
+		o.CorsError, o.FailedParameter = string(n.cors.CorsError), n.cors.FailedParameter
+	}
+	o.ErrorText, o.BlockedReason, o.PreflightError = n.errorText, n.blockedReason, n.preflightError
+	o.DevToolsSent, o.DevToolsPreflt, o.LoadingFailed = n.sent, n.preflight, n.failed
+	return o
 }

@@ -22,9 +22,16 @@ var requestErrors = []struct {
 	{regexp.MustCompile(`URL that includes credentials`), spec.URLCredentials},
 	{regexp.MustCompile(`is not a valid HTTP method`), spec.MethodInvalid},
 	{regexp.MustCompile(`HTTP method is unsupported`), spec.MethodForbidden},
-	{regexp.MustCompile(`is not a valid HTTP header (field )?name|Invalid name|Invalid value|is not a valid HTTP header value`), spec.HeaderInvalid},
+	{regexp.MustCompile(`is not a valid HTTP header (field )?name|Invalid name|Invalid value|is not a valid HTTP header value|non ISO-8859-1 code point`), spec.HeaderInvalid},
 	{regexp.MustCompile(`GET/HEAD method cannot have body`), spec.BodyWithGetOrHead},
+	{regexp.MustCompile(`is unsupported in no-cors mode`), spec.NoCORSMethod},
 }
+
+// requestErrorNames are the names of the errors fetch() and
+// XMLHttpRequest throw when they refuse a request before sending it
+// (XMLHttpRequest throws DOMExceptions where fetch() rejects with a
+// TypeError).
+var requestErrorNames = map[string]bool{"TypeError": true, "SyntaxError": true, "SecurityError": true}
 
 // networkErrors maps net:: errors Chrome reports without a CorsError for
 // a fetch to the model's redirect reasons.
@@ -42,7 +49,14 @@ var consoleErrors = []struct {
 }{
 	{regexp.MustCompile(`URL scheme "[^"]*" is not supported`), spec.SchemeNotHTTP},
 	{regexp.MustCompile(`Not allowed to load local resource`), spec.SchemeNotHTTP},
+	{regexp.MustCompile(`Request mode is "no-cors" but the redirect mode is not "follow"`), spec.NoCORSRedirectMode},
+	{regexp.MustCompile(`Request mode is "same-origin" but the URL's origin is not same as the request origin`), spec.ModeSameOriginCrossOrigin},
 }
+
+// sameOriginRedirect is Chrome's console message when a same-origin-mode
+// request is redirected to another origin (the fetch then fails with
+// net::ERR_ABORTED and no CorsError).
+var sameOriginRedirect = regexp.MustCompile(`Unsafe attempt to load URL .* Domains, protocols and ports must match`)
 
 // judgeChrome turns an observation into Chrome's verdict. The error, when
 // not nil, says why the observation is not a CORS verdict (a network error
@@ -60,18 +74,21 @@ func judgeChrome(c *cases.Case, want cases.Result, o *Observation) (Verdict, err
 	}
 	v.Outcome = spec.Blocked
 	v.Hop = lastHop
-	if o.JS.Name != "TypeError" {
-		return v, fmt.Errorf("fetch rejected with %s: %s", o.JS.Name, o.JS.Message)
-	}
-	if o.JS.Message != failedToFetch {
-		v.Words = "TypeError: " + o.JS.Message
+	// A network error: fetch()'s "Failed to fetch", or an XMLHttpRequest's
+	// error event. Anything else was thrown before a request was made.
+	networkError := o.JS.XHRError || o.JS.Name == "TypeError" && o.JS.Message == failedToFetch
+	if !networkError {
+		if !requestErrorNames[o.JS.Name] {
+			return v, fmt.Errorf("fetch rejected with %s: %s", o.JS.Name, o.JS.Message)
+		}
+		v.Words = o.JS.Name + ": " + o.JS.Message
 		for _, m := range requestErrors {
 			if m.re.MatchString(o.JS.Message) {
 				v.BlockedAt, v.Reason = spec.StageRequest, m.reason
 				return v, nil
 			}
 		}
-		return v, fmt.Errorf("fetch threw a TypeError the verifier cannot map: %s", o.JS.Message)
+		return v, fmt.Errorf("the request was refused with a %s the verifier cannot map: %s", o.JS.Name, o.JS.Message)
 	}
 	if o.CorsError != "" {
 		v.Words = o.CorsError
@@ -112,6 +129,31 @@ func judgeChrome(c *cases.Case, want cases.Result, o *Observation) (Verdict, err
 	if r, ok := networkErrors[o.ErrorText]; ok && o.BlockedReason == "" {
 		v.Reason, v.BlockedAt = r, spec.StageRedirect
 		return v, nil
+	}
+	if o.ErrorText == "net::ERR_ABORTED" && lastHop < len(c.Redirects) {
+		for _, line := range o.Console {
+			if sameOriginRedirect.MatchString(line) {
+				v.Words = line
+				v.Reason, v.BlockedAt = spec.ModeSameOriginCrossOrigin, spec.StageRedirect
+				return v, nil
+			}
+		}
+	}
+	if o.ErrorText == "net::ERR_FAILED" && c.Request.Redirect == string(spec.RedirectError) {
+		// Chrome names nothing when redirect mode "error" meets a
+		// redirect: the fetch fails with net::ERR_FAILED right after the
+		// server's redirect answer — a hop, or a final 3xx without
+		// Location.
+		switch {
+		case lastHop < len(c.Redirects):
+			v.Reason, v.BlockedAt = spec.RedirectModeError, spec.StageRedirect
+			v.Words += " after redirect " + fmt.Sprint(lastHop) + " in redirect mode error"
+			return v, nil
+		case c.Response.Status >= 300 && c.Response.Status < 400:
+			v.Reason, v.BlockedAt = spec.RedirectModeError, spec.StageResponse
+			v.Words += fmt.Sprintf(" after the final %d in redirect mode error", c.Response.Status)
+			return v, nil
+		}
 	}
 	if want.Outcome == spec.Blocked && want.Reason == "" && want.BlockedAt == "" {
 		// The table records that Chrome blocks this case without naming a

@@ -5,21 +5,42 @@ import (
 	"net"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/crosscheck-dev/crosscheck/cases"
+	"github.com/crosscheck-dev/crosscheck/spec"
 )
 
-// item is one case prepared for Chrome.
+// item is one case prepared for a browser.
 type item struct {
 	c     *cases.Case
 	index int    // position in the input
-	token string // "" when the URL has no http(s) path to carry one
+	token string // "" when no step's URL has an http(s) path to carry one
 	key   string // recorder key
 	page  pageKey
 	// steps are the requests the page makes, in order: one for a plain
 	// case. Their URLs have /__cc/<token> put before the case's path.
 	steps []scriptStep
+}
+
+// waits is the sum of the item's steps' waits, in milliseconds.
+func (it *item) waits() int {
+	n := 0
+	for _, s := range it.steps {
+		n += s.WaitMs
+	}
+	return n
+}
+
+// streams reports whether a step sends a ReadableStream body.
+func (it *item) streams() bool {
+	for _, s := range it.steps {
+		if s.Body != nil && s.Body.Type == string(spec.BodyStream) {
+			return true
+		}
+	}
+	return false
 }
 
 // pageKey is the document a case's fetch runs from.
@@ -31,8 +52,16 @@ type pageKey struct {
 // opaqueHost serves the sandboxed page of cases whose origin is "null".
 const opaqueHost = "app.example"
 
-// prepare checks that Chrome can run c and builds its item. The error says
-// why the case cannot run (it is reported, not fatal).
+// prepare checks that a browser can run c and builds its item. The error
+// says why the case cannot run (it is reported, not fatal).
+//
+// Every step's URL gets the same token, so that steps naming the same URL
+// share it, as a CORS-preflight cache hit needs. A plain case's fetch uses
+// cache: "no-store", which also keeps Chrome's CORS-preflight cache out of
+// it (the model judges a plain case without a cache); a steps case's
+// fetches use the default cache mode, so the browser's CORS-preflight cache
+// works across its steps. No entry can serve another case: every case has
+// its own URLs (the token), and the cache is keyed by URL.
 func prepare(c *cases.Case, index int, nonce string) (*item, error) {
 	it := &item{c: c, index: index}
 	if err := checkHosts(c); err != nil {
@@ -41,52 +70,82 @@ func prepare(c *cases.Case, index int, nonce string) (*item, error) {
 	if err := checkWire(c); err != nil {
 		return nil, err
 	}
-	if c.Request.Origin == "null" {
+	steps := c.Exchanges()
+	first := steps[0].Request
+	if first.Origin == "null" {
 		scheme := "https"
-		if u, err := url.Parse(c.Request.URL); err == nil && strings.EqualFold(u.Scheme, "http") {
+		if u, err := url.Parse(first.URL); err == nil && strings.EqualFold(u.Scheme, "http") {
 			scheme = "http" // so a fetch to http is not mixed content
 		}
 		it.page = pageKey{url: scheme + "://" + opaqueHost + opaquePath, origin: "null"}
 	} else {
-		o, err := url.Parse(c.Request.Origin)
+		o, err := url.Parse(first.Origin)
 		if err != nil || (o.Scheme != "http" && o.Scheme != "https") || o.Host == "" {
-			return nil, fmt.Errorf("origin %q is not an http(s) origin a page can be served from", c.Request.Origin)
+			return nil, fmt.Errorf("origin %q is not an http(s) origin a page can be served from", first.Origin)
 		}
-		it.page = pageKey{url: c.Request.Origin + pagePath, origin: c.Request.Origin}
+		it.page = pageKey{url: first.Origin + pagePath, origin: first.Origin}
 	}
-	it.token = fmt.Sprintf("%s-%d", nonce, index)
-	url := insertPrefix(c.Request.URL, casePrefix+it.token)
-	if url == c.Request.URL {
-		it.token = "" // not an http(s) URL with an authority: no server involved
+	token := fmt.Sprintf("%s-%d", nonce, index)
+	for i, st := range steps {
+		r := st.Request
+		if r.Origin != first.Origin {
+			return nil, fmt.Errorf("step %d's origin %q is not step 1's %q: every step runs in one page", i+1, r.Origin, first.Origin)
+		}
+		u := insertPrefix(r.URL, casePrefix+token)
+		if u != r.URL {
+			it.token = token
+		}
+		init := map[string]any{}
+		if !c.IsSequence() {
+			init["cache"] = "no-store"
+		}
+		init["mode"] = "cors"
+		if r.Mode != "" {
+			init["mode"] = r.Mode
+		}
+		if r.Redirect != "" {
+			init["redirect"] = r.Redirect
+		}
+		if r.Method != "" {
+			init["method"] = r.Method
+		}
+		if r.Credentials != "" {
+			init["credentials"] = r.Credentials
+		}
+		if r.Headers != nil {
+			h := make([][2]string, len(r.Headers))
+			for i, x := range r.Headers {
+				h[i] = x
+			}
+			init["headers"] = h
+		}
+		ss := scriptStep{URL: u, Init: init, XHR: r.ForcePreflight, WaitMs: st.WaitMs}
+		if r.Body != nil {
+			ss.Body = &scriptBody{Type: string(spec.BodyString), Value: *r.Body}
+			if r.BodyType != "" {
+				ss.Body.Type = r.BodyType
+			}
+			if ss.Body.Type == string(spec.BodyStream) {
+				init["duplex"] = "half"
+			}
+		}
+		it.steps = append(it.steps, ss)
 	}
 	if it.token != "" {
 		it.key = it.token
-	} else {
-		it.key = "url:" + c.Request.URL
-	}
-	init := map[string]any{"mode": "cors", "cache": "no-store"}
-	if c.Request.Method != "" {
-		init["method"] = c.Request.Method
-	}
-	if c.Request.Credentials != "" {
-		init["credentials"] = c.Request.Credentials
-	}
-	if c.Request.Headers != nil {
-		h := make([][2]string, len(c.Request.Headers))
-		for i, x := range c.Request.Headers {
-			h[i] = x
+		for i := 1; i < len(it.steps); i++ {
+			it.steps[i].Signal = stepPrefix + it.token + "/" + strconv.Itoa(i)
 		}
-		init["headers"] = h
+	} else {
+		if len(steps) > 1 {
+			return nil, fmt.Errorf("a steps case whose URLs reach no server (%s) cannot be told apart from another case", first.URL)
+		}
+		it.key = "url:" + first.URL
 	}
-	st := scriptStep{URL: url, Init: init}
-	if c.Request.Body != nil {
-		st.Body = &scriptBody{Type: "string", Value: *c.Request.Body}
-	}
-	it.steps = []scriptStep{st}
 	return it, nil
 }
 
-// caseHosts lists the host names a case's origin, URL and redirect
+// caseHosts lists the host names a case's origins, URLs and redirect
 // Locations name (lowercased, without ports), for the certificate.
 func caseHosts(c *cases.Case) []string {
 	var hosts []string
@@ -101,40 +160,43 @@ func caseHosts(c *cases.Case) []string {
 		}
 		hosts = append(hosts, strings.ToLower(u.Hostname()))
 	}
-	if c.Request.Origin != "null" {
-		add(c.Request.Origin)
-	}
-	add(c.Request.URL)
-	for _, r := range c.Redirects {
-		add(r.Location)
-		for _, h := range r.Headers {
+	for _, st := range c.Exchanges() {
+		if st.Request.Origin != "null" {
+			add(st.Request.Origin)
+		}
+		add(st.Request.URL)
+		for _, r := range st.Redirects {
+			add(r.Location)
+			for _, h := range r.Headers {
+				if strings.EqualFold(h[0], "Location") {
+					add(h[1])
+				}
+			}
+		}
+		for _, h := range st.Response.Headers {
 			if strings.EqualFold(h[0], "Location") {
 				add(h[1])
 			}
 		}
 	}
-	for _, h := range c.Response.Headers {
-		if strings.EqualFold(h[0], "Location") {
-			add(h[1])
-		}
-	}
 	return hosts
 }
 
-// checkHosts refuses cases that name an IP address: Chrome's
-// --host-resolver-rules never remap IP literals, so such a fetch would leave
-// the case server (and maybe the machine).
+// checkHosts refuses cases that name an IP address: browsers' host mapping
+// never remaps IP literals, so such a fetch would leave the case server
+// (and maybe the machine).
 func checkHosts(c *cases.Case) error {
 	for _, h := range caseHosts(c) {
 		if net.ParseIP(strings.Trim(h, "[]")) != nil {
-			return fmt.Errorf("host %s is an IP address, which Chrome does not map to the case server", h)
+			return fmt.Errorf("host %s is an IP address, which browsers do not map to the case server", h)
 		}
 	}
 	return nil
 }
 
 // checkWire refuses header lines and statuses that cannot be written as one
-// HTTP/1.1 response.
+// HTTP/1.1 response. A step's response left out (status 0: no request can
+// reach it) is not checked.
 func checkWire(c *cases.Case) error {
 	check := func(where string, status int, hs []cases.Header) error {
 		if status < 200 || status > 999 {
@@ -147,20 +209,32 @@ func checkWire(c *cases.Case) error {
 		}
 		return nil
 	}
-	if p := c.Preflight; p != nil {
-		if err := check("preflight", p.Status, p.Headers); err != nil {
-			return err
+	steps := c.Exchanges()
+	for i, st := range steps {
+		at := ""
+		if len(steps) > 1 {
+			at = fmt.Sprintf("steps[%d].", i)
+		}
+		if p := st.Preflight; p != nil {
+			if err := check(at+"preflight", p.Status, p.Headers); err != nil {
+				return err
+			}
+		}
+		for j, r := range st.Redirects {
+			if err := check(fmt.Sprintf("%sredirects[%d]", at, j), r.Status, r.Headers); err != nil {
+				return err
+			}
+			if strings.ContainsAny(r.Location, "\r\n\x00") {
+				return fmt.Errorf("%sredirects[%d] location cannot be written as one header line", at, j)
+			}
+		}
+		if st.Response.Status != 0 {
+			if err := check(at+"response", st.Response.Status, st.Response.Headers); err != nil {
+				return err
+			}
 		}
 	}
-	for i, r := range c.Redirects {
-		if err := check(fmt.Sprintf("redirects[%d]", i), r.Status, r.Headers); err != nil {
-			return err
-		}
-		if strings.ContainsAny(r.Location, "\r\n\x00") {
-			return fmt.Errorf("redirects[%d] location cannot be written as one header line", i)
-		}
-	}
-	return check("response", c.Response.Status, c.Response.Headers)
+	return nil
 }
 
 // certHosts is every host the certificate must name: the hosts of all items

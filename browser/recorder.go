@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -31,17 +32,33 @@ type netLog struct {
 func (n *netLog) terminal() bool { return n.finished || n.failed }
 
 // recorder collects DevTools Network events of every tab, keyed by case run
-// (the token in the URL path, or the whole URL for URLs without one).
-// Its handlers run in the tabs' read loops: they never block and never send
-// commands.
+// (the token in the URL path, or the whole URL for URLs without one) and
+// step: the page's step signal for a case (a request for
+// /__crosscheck/step/<token>/<n>) starts step n, and every request the tab
+// sends for the case after it belongs to that step. Its handlers run in the
+// tabs' read loops: they never block and never send commands.
 type recorder struct {
 	mu   sync.Mutex
 	cond *sync.Cond
-	logs map[string]*netLog // keys registered by track
+	logs map[string]*caseLog // keys registered by track
+}
+
+// caseLog is what DevTools reported for one case run, step by step.
+type caseLog struct {
+	cur   int       // the step under way
+	steps []*netLog // grown as steps start
+}
+
+// step returns the log of step n, adding empty ones up to it.
+func (c *caseLog) step(n int) *netLog {
+	for len(c.steps) <= n {
+		c.steps = append(c.steps, &netLog{})
+	}
+	return c.steps[n]
 }
 
 func newRecorder() *recorder {
-	r := &recorder{logs: map[string]*netLog{}}
+	r := &recorder{logs: map[string]*caseLog{}}
 	r.cond = sync.NewCond(&r.mu)
 	return r
 }
@@ -50,7 +67,19 @@ func newRecorder() *recorder {
 func (r *recorder) track(key string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.logs[key] = &netLog{}
+	r.logs[key] = &caseLog{}
+}
+
+// stepSignal parses the URL of a step signal: the case's token and the
+// step that starts.
+func stepSignal(url string) (token string, step int, ok bool) {
+	i := strings.Index(url, stepPrefix)
+	if i < 0 {
+		return "", 0, false
+	}
+	token, n, _ := strings.Cut(url[i+len(stepPrefix):], "/")
+	step, err := strconv.Atoi(n)
+	return token, step, err == nil && step >= 0
 }
 
 // keyOf is the recorder key of a request URL: the case token when the path
@@ -69,6 +98,7 @@ func keyOf(url string) string {
 // reqInfo is what a tab knows about one DevTools request id.
 type reqInfo struct {
 	key       string
+	step      int
 	preflight bool
 }
 
@@ -84,16 +114,26 @@ func (r *recorder) handler() func(ev any) {
 			if ev.Request == nil {
 				return
 			}
+			if token, n, ok := stepSignal(ev.Request.URL); ok {
+				if c := r.logs[token]; c != nil {
+					c.cur = n
+				}
+				return
+			}
 			info, known := ids[ev.RequestID]
 			if !known {
 				info = reqInfo{key: keyOf(ev.Request.URL)}
 				info.preflight = ev.Initiator != nil && ev.Initiator.Type == network.InitiatorTypePreflight
+				if c := r.logs[info.key]; c != nil {
+					info.step = c.cur
+				}
 			}
-			l := r.logs[info.key]
-			if l == nil {
+			c := r.logs[info.key]
+			if c == nil {
 				return
 			}
 			ids[ev.RequestID] = info
+			l := c.step(info.step)
 			if info.preflight {
 				l.preflight = true
 			} else {
@@ -104,7 +144,7 @@ func (r *recorder) handler() func(ev any) {
 			if !ok {
 				return
 			}
-			l := r.logs[info.key]
+			l := r.logs[info.key].step(info.step)
 			if info.preflight {
 				l.preflightError = ev.ErrorText
 				return
@@ -118,13 +158,17 @@ func (r *recorder) handler() func(ev any) {
 			if ev.Entry == nil {
 				return
 			}
-			key := ""
+			key, step := "", -1
 			if info, ok := ids[ev.Entry.NetworkRequestID]; ok {
-				key = info.key
+				key, step = info.key, info.step
 			} else {
 				key = r.keyInText(ev.Entry.Text)
 			}
-			if l := r.logs[key]; l != nil {
+			if c := r.logs[key]; c != nil {
+				if step < 0 {
+					step = c.cur
+				}
+				l := c.step(step)
 				l.console = append(l.console, ev.Entry.Text)
 			}
 		case *network.EventLoadingFinished:
@@ -132,7 +176,7 @@ func (r *recorder) handler() func(ev any) {
 			if !ok || info.preflight {
 				return
 			}
-			r.logs[info.key].finished = true
+			r.logs[info.key].step(info.step).finished = true
 			r.cond.Broadcast()
 		}
 	}
@@ -168,9 +212,10 @@ func (r *recorder) wait(keys []string, deadline time.Time) {
 	for time.Now().Before(deadline) {
 		pending := false
 		for _, k := range keys {
-			if l := r.logs[k]; l != nil && l.sent && !l.terminal() {
-				pending = true
-				break
+			if c := r.logs[k]; c != nil {
+				for _, l := range c.steps {
+					pending = pending || l.sent && !l.terminal()
+				}
 			}
 		}
 		if !pending {
@@ -180,12 +225,17 @@ func (r *recorder) wait(keys []string, deadline time.Time) {
 	}
 }
 
-// get returns a copy of the log for key.
-func (r *recorder) get(key string) netLog {
+// get returns a copy of the log of each of the first n steps of key.
+func (r *recorder) get(key string, n int) []netLog {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if l := r.logs[key]; l != nil {
-		return *l
+	out := make([]netLog, n)
+	if c := r.logs[key]; c != nil {
+		for i := range out {
+			if i < len(c.steps) {
+				out[i] = *c.steps[i]
+			}
+		}
 	}
-	return netLog{}
+	return out
 }

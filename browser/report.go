@@ -63,6 +63,23 @@ type Result struct {
 	// Observed is the raw evidence: script result, the engine's report,
 	// what the case server received.
 	Observed *Observation `json:"observed,omitempty"`
+	// Steps, for a steps case, compare each step; the fields above then
+	// sum them up: Expect, Want, Model and Browser stay empty, the diffs
+	// are the steps' prefixed with "step N:", DiffFields are "steps[i].field".
+	Steps []StepResult `json:"steps,omitempty"`
+}
+
+// StepResult is one step of a steps case as an engine ran it.
+type StepResult struct {
+	Expect      cases.Result `json:"expect"`
+	Want        cases.Result `json:"want"`
+	Model       cases.Result `json:"model"`
+	Browser     *Verdict     `json:"browser,omitempty"`
+	CouldNotRun string       `json:"couldNotRun,omitempty"`
+	BrowserDiff string       `json:"browserDiff,omitempty"`
+	ModelDiff   string       `json:"modelDiff,omitempty"`
+	DiffFields  []string     `json:"diffFields,omitempty"`
+	Observed    *Observation `json:"observed,omitempty"`
 }
 
 // Exit codes of a report, as crosscheck's commands use them.
@@ -157,13 +174,14 @@ func (r *Report) WriteText(w io.Writer) error {
 			if x.ModelDiff != "" {
 				fmt.Fprintf(&b, "  model vs expect (-want +got):\n%s", indent(x.ModelDiff))
 			}
-			if x.Browser != nil && x.Browser.Words != "" {
-				fmt.Fprintf(&b, "  %s said: %s\n", run.Engine, x.Browser.Words)
-			} else if o := x.Observed; o != nil && o.ErrorText != "" {
-				fmt.Fprintf(&b, "  %s said: %s\n", run.Engine, o.ErrorText)
+			if x.Steps == nil {
+				writeEvidence(&b, run.Engine, "  ", x.Browser, x.Observed)
 			}
-			if o := x.Observed; o != nil {
-				fmt.Fprintf(&b, "  server received: %s\n", describeReceived(o.Received))
+			for k, sr := range x.Steps {
+				if sr.BrowserDiff == "" && sr.CouldNotRun == "" {
+					continue
+				}
+				writeEvidence(&b, run.Engine, fmt.Sprintf("  step %d: ", k+1), sr.Browser, sr.Observed)
 			}
 		}
 	}
@@ -204,6 +222,18 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// writeEvidence writes what the engine said and what the server received.
+func writeEvidence(b *strings.Builder, engine, prefix string, v *Verdict, o *Observation) {
+	if v != nil && v.Words != "" {
+		fmt.Fprintf(b, "%s%s said: %s\n", prefix, engine, v.Words)
+	} else if o != nil && o.ErrorText != "" {
+		fmt.Fprintf(b, "%s%s said: %s\n", prefix, engine, o.ErrorText)
+	}
+	if o != nil {
+		fmt.Fprintf(b, "%sserver received: %s\n", prefix, describeReceived(o.Received))
+	}
 }
 
 func indent(s string) string {

@@ -76,9 +76,21 @@ type exchange struct {
 	response  cases.Response
 }
 
-// newCaseRun registers nothing; it builds the server side of case c.
+// unreachable is the answer to a request the case says no request can
+// reach (its response left out): a plain 200 the case does not describe.
+var unreachable = cases.Response{Status: 200, Headers: []cases.Header{{"X-Crosscheck-Unreachable", "1"}}}
+
+// newCaseRun builds the server side of case c (it registers nothing).
 func newCaseRun(c *cases.Case, token string) *caseRun {
-	return &caseRun{c: c, token: token, exchanges: []exchange{{preflight: c.Preflight, redirects: c.Redirects, response: c.Response}}}
+	r := &caseRun{c: c, token: token}
+	for _, st := range c.Exchanges() {
+		ex := exchange{preflight: st.Preflight, redirects: st.Redirects, response: st.Response}
+		if ex.response.Status == 0 {
+			ex.response = unreachable
+		}
+		r.exchanges = append(r.exchanges, ex)
+	}
+	return r
 }
 
 // server is the case server: one TCP listener on 127.0.0.1 that speaks

@@ -49,6 +49,12 @@ type Observation struct {
 
 	// Received is what the case server received for the case, in order.
 	Received []Received `json:"received,omitempty"`
+
+	// Steps, for a multi-step case, is the observation of each step: its
+	// script result, the engine's words about its requests and what the
+	// server received in it. An engine that cannot tell steps apart leaves
+	// it nil; its words then belong to the whole case.
+	Steps []Observation `json:"steps,omitempty"`
 }
 
 // Verdict is an engine's result for a case, in the table's terms (its Sent

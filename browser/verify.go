@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -152,7 +155,16 @@ func verifyEngine(ctx context.Context, d Driver, cs []cases.Case, base []Result,
 	run := &Run{Engine: d.Name(), Product: sess.Product(), Version: sess.Version().String()}
 	version := sess.Version()
 	for i := range results {
-		results[i].Want, results[i].Record = cs[i].Want(d.Name(), version)
+		wants, rec := cs[i].WantSteps(d.Name(), version)
+		results[i].Record = rec
+		if cs[i].IsSequence() {
+			results[i].Steps = append([]StepResult(nil), base[i].Steps...) // not shared between engines
+			for k := range results[i].Steps {
+				results[i].Steps[k].Want = wants[k]
+			}
+		} else {
+			results[i].Want = wants[0]
+		}
 	}
 	fmt.Fprintf(logw, "%s: %s, %d cases (%d runnable), case server 127.0.0.1:%d\n", d.Name(), run.Product, len(cs), len(items), srv.port())
 
@@ -186,13 +198,7 @@ func verifyEngine(ctx context.Context, d Driver, cs []cases.Case, base []Result,
 			}
 			r := &results[it.index]
 			r.Observed = o
-			v, err := sess.Judge(it.c, r.Want, o)
-			if err != nil {
-				r.CouldNotRun = err.Error()
-				continue
-			}
-			v.Sent = sentOf(o.Received)
-			r.Browser = &v
+			judgeItem(sess, it, o, r)
 		}
 		return nil
 	}
@@ -251,34 +257,167 @@ feed:
 	return run, nil
 }
 
+// judgeItem turns what the browser did for an item into its verdict, one
+// per step for a steps case.
+func judgeItem(sess Session, it *item, o *Observation, r *Result) {
+	steps := it.c.Exchanges()
+	if !it.c.IsSequence() {
+		v, err := judgeStep(sess, it, 0, &steps[0], r.Want, o)
+		if err != nil {
+			r.CouldNotRun = err.Error()
+			return
+		}
+		r.Browser = &v
+		return
+	}
+	if len(o.JS.Steps) != len(steps) {
+		r.CouldNotRun = fmt.Sprintf("the page ran %d of the %d steps", len(o.JS.Steps), len(steps))
+		if n := len(o.JS.Steps); n > 0 && o.JS.Steps[n-1].Name == "crosscheck" {
+			r.CouldNotRun += ": " + o.JS.Steps[n-1].Message
+		}
+		return
+	}
+	for k := range steps {
+		so := stepObservation(o, k)
+		sr := &r.Steps[k]
+		sr.Observed = so
+		v, err := judgeStep(sess, it, k, &steps[k], sr.Want, so)
+		if err != nil {
+			sr.CouldNotRun = err.Error()
+			if r.CouldNotRun == "" {
+				r.CouldNotRun = fmt.Sprintf("step %d: %v", k+1, err)
+			}
+			continue
+		}
+		sr.Browser = &v
+	}
+}
+
+// stepObservation is the part of a multi-step item's observation that
+// belongs to step k: its script result, the engine's words about it (or,
+// from an engine that cannot tell steps apart, the item's), and the
+// requests the server logged for it.
+func stepObservation(o *Observation, k int) *Observation {
+	var so Observation
+	if k < len(o.Steps) {
+		so = o.Steps[k]
+	} else {
+		so = *o
+		so.Steps = nil
+	}
+	so.JS = o.JS.Steps[k]
+	so.Received = nil
+	for _, rc := range o.Received {
+		if rc.Step == k {
+			so.Received = append(so.Received, rc)
+		}
+	}
+	return &so
+}
+
+// judgeStep judges step k of an item: an opaque result directly (script
+// can read nothing, so there is nothing for an engine to say), else by the
+// engine's Judge on the step as a case of its own. The verdict's Sent is
+// what the case server logged for the step.
+func judgeStep(sess Session, it *item, k int, step *cases.Step, want cases.Result, o *Observation) (Verdict, error) {
+	var v Verdict
+	js := o.JS
+	if js.OK && (js.Type == string(spec.ResponseOpaque) || js.Type == string(spec.ResponseOpaqueRedirect)) {
+		pre, hop := logSummary(o.Received)
+		v.Outcome, v.Preflight, v.ResponseType, v.Hop = spec.Opaque, &pre, spec.ResponseType(js.Type), hop
+		v.Words = "the promise resolved to a response of type " + js.Type
+	} else {
+		c := &cases.Case{ID: it.c.ID, File: it.c.File, Request: step.Request, Preflight: step.Preflight,
+			Redirects: step.Redirects, Response: step.Response, Expect: step.Expect, Browsers: it.c.Browsers}
+		var err error
+		if v, err = sess.Judge(c, want, o); err != nil {
+			return v, err
+		}
+		if v.Outcome == spec.Allowed {
+			switch {
+			case it.steps[k].XHR:
+				// XMLHttpRequest has no Response.type to read.
+				v.ResponseType = want.ResponseType
+			default:
+				v.ResponseType = spec.ResponseType(js.Type)
+			}
+			if step.Response.Status == 0 {
+				// No server answered (a data: URL): every name script
+				// reads is the browser's own response's.
+				v.ExposedHeaders = lowerSorted(js.Headers)
+			}
+		}
+	}
+	v.Sent = sentOf(o.Received)
+	return v, nil
+}
+
+// lowerSorted is names lowercased, sorted and without duplicates; never nil.
+func lowerSorted(names []string) []string {
+	out := []string{}
+	for _, n := range names {
+		out = append(out, strings.ToLower(n))
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
 // baseResult fills what does not need a browser: the expectations and the
-// model's verdict and trace.
+// model's verdicts and traces, per step for a steps case.
 func baseResult(c *cases.Case) Result {
 	r := Result{ID: c.Name(), File: c.File}
-	r.Expect, _ = c.Want("", nil)
-	v, trace := spec.Explain(c.Exchange())
-	r.Model = cases.ResultOf(v, trace)
-	r.ModelDiff = cases.Diff(r.Expect, r.Model)
+	vs, traces := c.Model()
+	steps := c.Exchanges()
+	if !c.IsSequence() {
+		r.Expect = steps[0].Expect.Result()
+		r.Model = cases.ResultOf(vs[0], traces[0])
+		r.ModelDiff = cases.Diff(r.Expect, r.Model)
+	} else {
+		var diffs strings.Builder
+		for k := range steps {
+			sr := StepResult{Expect: steps[k].Expect.Result(), Model: cases.ResultOf(vs[k], traces[k])}
+			sr.ModelDiff = cases.Diff(sr.Expect, sr.Model)
+			if sr.ModelDiff != "" {
+				fmt.Fprintf(&diffs, "step %d:\n%s", k+1, sr.ModelDiff)
+			}
+			r.Steps = append(r.Steps, sr)
+		}
+		r.ModelDiff = diffs.String()
+	}
 	r.ModelAgrees = r.ModelDiff == ""
 	return r
 }
 
-// finish compares the browser's verdict with what the table says the
+// finish compares the browser's verdicts with what the table says the
 // engine does.
 func finish(r *Result) {
-	if r.Browser == nil {
-		if r.CouldNotRun == "" {
-			r.CouldNotRun = "not run"
+	if r.Steps == nil {
+		if r.Browser == nil {
+			if r.CouldNotRun == "" {
+				r.CouldNotRun = "not run"
+			}
+			return
 		}
+		r.BrowserDiff = cases.Diff(r.Want, r.Browser.Result)
+		r.DiffFields = cases.DiffFields(r.Want, r.Browser.Result)
+		r.BrowserAgrees = r.BrowserDiff == ""
 		return
 	}
-	want := r.Want
-	if r.Browser.Outcome == spec.Blocked && r.Browser.Reason == "" {
-		// The engine named no reason the model has, or words that cover
-		// several (WebKit): the reason is not compared.
-		want.Reason = ""
+	if r.CouldNotRun != "" {
+		return
 	}
-	r.BrowserDiff = cases.Diff(want, r.Browser.Result)
-	r.DiffFields = cases.DiffFields(want, r.Browser.Result)
+	var diffs strings.Builder
+	for k := range r.Steps {
+		sr := &r.Steps[k]
+		sr.BrowserDiff = cases.Diff(sr.Want, sr.Browser.Result)
+		sr.DiffFields = cases.DiffFields(sr.Want, sr.Browser.Result)
+		if sr.BrowserDiff != "" {
+			fmt.Fprintf(&diffs, "step %d:\n%s", k+1, sr.BrowserDiff)
+			for _, f := range sr.DiffFields {
+				r.DiffFields = append(r.DiffFields, fmt.Sprintf("steps[%d].%s", k, f))
+			}
+		}
+	}
+	r.BrowserDiff = diffs.String()
 	r.BrowserAgrees = r.BrowserDiff == ""
 }
