@@ -31,15 +31,9 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			return 2
 		}
-		bin, err := os.MkdirTemp("", "crosscheck-matrix-test-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 2
-		}
-		defer os.RemoveAll(bin)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
-		result, err = Run(ctx, Options{Root: root, BinDir: bin})
+		result, err = Run(ctx, Options{Root: root, BinDir: targets.DefaultBinDir()})
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "running the matrix (run scripts/install-deps.sh first): %v\n", err)
 			return 2
