@@ -76,12 +76,12 @@ func TestCurrentReleases(t *testing.T) {
 		"gorilla-handlers/strict": vary, "gorilla-handlers/several-origins": vary, "gorilla-handlers/public": vary,
 		// gin-contrib/cors: Vary on allowed responses only.
 		"gin-contrib-cors/strict": vary, "gin-contrib-cors/several-origins": vary, "gin-contrib-cors/subdomains": {runner.MissingVaryOrigin, runner.OriginEmptyLabel}, "gin-contrib-cors/public": vary,
-		// fiber: Vary: Origin unless every origin is allowed.
-		"fiber/public": vary,
+		// fiber v2 and v3: Vary: Origin unless every origin is allowed.
+		"fiber/public": vary, "fiber-v3/public": vary,
 		// Starlette 0.26: Vary only when an explicit origin is echoed.
 		"starlette/strict": vary, "starlette/several-origins": vary, "starlette/subdomains": vary, "starlette/public": vary,
 	}
-	wantNA := []string{"gorilla-handlers/subdomains", "nethttp-cop/subdomains", "nethttp-cop/public"}
+	wantNA := []string{"gorilla-handlers/subdomains", "echo-v5/subdomains", "nethttp-cop/subdomains", "nethttp-cop/public"}
 	for _, c := range result.Cells {
 		key := c.Impl.Name + "/" + c.Policy
 		t.Run(key, func(t *testing.T) {

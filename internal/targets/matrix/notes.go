@@ -92,7 +92,7 @@ var notes = map[string]implNotes{
 			"AllowCredentials, MaxAge})`; echo v4 turns `*` in an origin into a regular expression natively.",
 		explain: "No finding on any policy. Outside the browser-derived probes echo v4 answers every OPTIONS itself, even " +
 			"without `Origin` or `Access-Control-Request-Method` (labstack/echo#2534, fixed in v5 only), and its `*` pattern " +
-			"accepts the empty label `https://.example.com` (see the differential). With `*` and credentials, v4.15.4 " +
+			"accepts the empty label `https://.example.com` (see the differential). With `*` and credentials, v4.16.0 " +
 			"answers `*` unless `UnsafeWildcardOriginWithAllowCredentials` is set; v4.9.0 reflected the origin (regression corpus).",
 	},
 	"fiber": {
@@ -104,11 +104,13 @@ var notes = map[string]implNotes{
 			"on neither, so a cache can replay the header-less response to a cross-origin page, whose fetch then fails. " +
 			"With listed origins it does send `Vary: Origin`. fiber also sends `Access-Control-Expose-Headers` and " +
 			"`-Max-Age` to refused origins and lists its methods and headers in refused preflights (disclosure only), and its " +
-			"subdomain pattern accepts the empty label `https://.example.com` (fixed in fiber v3 only; see the differential). " +
+			"subdomain pattern accepts the empty label `https://.example.com` (fiber v3 refuses it, though not every empty " +
+			"label: see [fiber-v3](fiber-v3.md)). fiber v2 runs here with fasthttp v1.69.0, the version the target module's " +
+			"fiber v3 needs (Go picks one version per module). " +
 			"The configuration of CVE-2024-25124 (`*` and credentials) makes v2.52.15 panic at start-up, which is the fix.",
 		fixes: map[runner.Code]string{
 			runner.MissingVaryOrigin: "add `Vary: Origin` to every response (for example `c.Vary(\"Origin\")` in a middleware " +
-				"before the CORS one), or list the origins instead of `*`.",
+				"before the CORS one), or mark responses that must not be cached `Cache-Control: no-store`.",
 		},
 	},
 	"nethttp-cop": {
@@ -133,6 +135,69 @@ var notes = map[string]implNotes{
 			"(expressjs/cors#261). The well-known holes of `cors` (`origin: true` with credentials reflects everything, " +
 			"expressjs/cors#422; unanchored or `g`-flagged regular expressions, #408, #220) are configuration mistakes that " +
 			"this careful translation does not make.",
+	},
+	"echo-v5": {
+		config: "`middleware.CORSConfig{AllowOrigins, AllowMethods, AllowHeaders, ExposeHeaders, AllowCredentials, MaxAge}.ToMiddleware()`. " +
+			"echo v5 compares `AllowOrigins` with the request's origin exactly (case-insensitively) and has no pattern syntax: " +
+			"anything else takes a hand-written `UnsafeAllowOriginFunc`, which would certify our code, so `subdomains` is n/a. " +
+			"`ToMiddleware` refuses `*` with credentials.",
+		explain: "No finding on any policy it can express. v5 fixes what v4 does outside the browser-derived probes: OPTIONS " +
+			"without `Access-Control-Request-Method` or without `Origin` reaches the application (labstack/echo#2534), refused " +
+			"origins and refused preflights get no CORS headers at all, and an upper-case `Origin` is answered with the " +
+			"configured origin (which the browser would refuse; browsers never send upper case). `Vary: Origin` is on every response.",
+	},
+	"fiber-v3": {
+		config: "`cors.New(cors.Config{AllowOrigins, AllowMethods, AllowHeaders, ExposeHeaders, AllowCredentials, MaxAge})` with " +
+			"slices, as fiber v3 wants; `https://*.example.com` is native. The constructor panics on `*` with credentials. " +
+			"Served on fiber's own fasthttp listener.",
+		explain: "`missing-vary-origin` on `public` only, as in fiber v2: with `*`, CORS requests get `Access-Control-Allow-Origin: *` " +
+			"and requests without `Origin` none, and neither says `Vary: Origin`; with listed origins every response does. " +
+			"v3 no longer accepts the empty first label `https://.example.com`, so the runner's `origin-empty-label` probe " +
+			"passes, but its subdomain matcher still accepts an empty label right before the pattern's domain, " +
+			"`https://a..example.com` (found by `FuzzFiberV3`; see [fuzzing.md](fuzzing.md) and the extra probe in the " +
+			"differential): it checks the part before `.example.com` for a leading dot and for `..`, and `a.` has neither. " +
+			"No DNS name has an empty label, so no one can serve a page from that origin: a soundness bug, not an exploitable " +
+			"one. fiber v3 still sends `Access-Control-Expose-Headers` to refused origins and lists its methods and headers " +
+			"in refused preflights (disclosure only), and echoes an upper-case `Origin` as sent.",
+	},
+	"hono": {
+		config: "`cors({origin, allowMethods, allowHeaders, exposeHeaders, credentials, maxAge})` from `hono/cors` on a Hono " +
+			"app served by `@hono/node-server`: `origin` is the string for one origin, the array for several, `'*'` for all; " +
+			"Hono has no pattern syntax, so for `https://*.example.com` it is a function that tests the same anchored, " +
+			"dot-escaped regular expression as the Express row (`internal/targets/node/server.js`).",
+		explain: "No finding on any policy. Outside the browser-derived probes: Hono treats every OPTIONS as a preflight, even " +
+			"without `Origin` or `Access-Control-Request-Method`, and answers it itself with 204 and every CORS header but " +
+			"`Access-Control-Allow-Origin`, so an application's own OPTIONS handler never runs; it sends " +
+			"`Access-Control-Allow-Credentials` and `-Expose-Headers` to refused origins (disclosure only, without " +
+			"`Access-Control-Allow-Origin` they grant nothing). With `'*'` it sends no `Vary: Origin`, which is right: the " +
+			"answer is `*` whatever the origin. With `origin: '*'` and `credentials: true` it answers `*` with " +
+			"`Access-Control-Allow-Credentials: true`, which browsers refuse (a merged change to reflect the origin instead, " +
+			"honojs/hono#4813, is not in this release).",
+	},
+	"koa-cors": {
+		config: "`cors({origin, allowMethods, allowHeaders, exposeHeaders, credentials, maxAge})` from `@koa/cors` on Koa: " +
+			"`origin` is the string for one origin and `'*'` for all; @koa/cors takes no list and no pattern, only a function " +
+			"`ctx => origin or ''`, so `several-origins` and `subdomains` use a function that compares exactly with the " +
+			"listed origins or tests the Express row's regular expression (`internal/targets/node/server.js`). Everything " +
+			"else (headers, Vary, preflight) is the library's.",
+		explain: "No finding on any policy. With one origin given as a string, @koa/cors sends that fixed origin to every " +
+			"request, allowed or not, with `Access-Control-Allow-Credentials` (browsers refuse the mismatch); it answers " +
+			"OPTIONS without `Access-Control-Request-Method` through the application, and sends `Vary: Origin` on every " +
+			"response. Its documented rule \"if `credentials` is set, the default `origin` is the request's `Origin`\": with " +
+			"`origin: '*'` (or no `origin`) and `credentials: true`, it reflects **every** origin with credentials, the " +
+			"configuration CVE-2018-20744 was filed for against rs/cors; @koa/cors does it on purpose (koajs/cors#85) and " +
+			"documents it, so write an explicit origin check when credentials are on.",
+	},
+	"fastify-cors": {
+		config: "`fastify.register(cors, {origin, methods, allowedHeaders, exposedHeaders, credentials, maxAge})` from " +
+			"`@fastify/cors` on Fastify 5: `origin` is the string for one origin, an array of strings and `RegExp`s for several " +
+			"(the Express row's regular expression for `https://*.example.com`), `'*'` for all. The plugin owns OPTIONS; the " +
+			"application answers the other methods (`internal/targets/node/server.js`).",
+		explain: "No finding on any policy. With one origin given as a string, @fastify/cors sends that fixed origin to every " +
+			"request with `Access-Control-Allow-Credentials` and no `Vary: Origin` (the answer does not depend on the origin, " +
+			"and browsers refuse the mismatch). Its `strictPreflight` (on by default) answers OPTIONS without `Origin` or " +
+			"without `Access-Control-Request-Method` with 400, so the application's own OPTIONS never runs. With a list it " +
+			"sends `Vary: Origin` and echoes only listed origins.",
 	},
 	"starlette": {
 		config: "`app.add_middleware(CORSMiddleware, allow_origins, allow_methods, allow_headers, expose_headers, " +

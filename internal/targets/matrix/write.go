@@ -283,20 +283,37 @@ func writeExchange(d *doc, x *runner.HTTPExchange, target string) {
 	}
 }
 
+// whoServes says, for the hostile-origin codes whose origin an attacker
+// cannot simply register, who could serve a page from it: the write-ups
+// must not claim that "an attacker's page" reads anything there.
+var whoServes = map[runner.Code]string{
+	runner.OriginEmptyLabel: "But no DNS name has an empty label and no public CA issues a certificate for one: only " +
+		"someone who already controls the victim's network could serve a page from this origin, and they could " +
+		"impersonate the allowed hosts as well. Not exploitable from the web.",
+	runner.SubdomainAllowed: "Only someone who controls a host under the allowed domain (a compromised or taken-over " +
+		"subdomain) can serve a page from this origin.",
+}
+
 // browserSays explains the spec model's verdict on the finding's probe.
 func browserSays(f runner.Finding) string {
 	pr := f.Probe
 	v := pr.Verdict
 	switch {
 	case f.Code == runner.MissingVaryOrigin:
-		return "the response itself is fine for this request, but its CORS headers depend on `Origin` and it does not say `Vary: Origin`, so a shared cache may replay it for a request from another origin (or without `Origin`): a legitimate page then gets a response without its `Access-Control-Allow-Origin` and its fetch fails, or a cached grant reaches the wrong origin."
+		return "the response itself is fine for this request, but its CORS headers depend on `Origin` and it does not say `Vary: Origin`, so a shared cache may replay it for a request from another origin (or without `Origin`): a legitimate page then gets a response without its `Access-Control-Allow-Origin` and its fetch fails (the Fetch Standard's \"CORS protocol and HTTP caches\" example). The harm is availability; the cached response grants no origin more than the browser's own check allows."
 	case pr.Kind == runner.KindHostileOrigin:
 		s := fmt.Sprintf("script on `%s`, an origin the policy does not allow, can read this response without credentials", pr.Request.Origin)
-		if pr.Credentialed != nil && pr.Credentialed.Outcome == spec.Allowed {
-			return s + " and **with the user's cookies** (credentials mode include): an attacker's page reads the victim's data."
+		switch {
+		case pr.Credentialed != nil && pr.Credentialed.Outcome == spec.Allowed:
+			s += " and with the user's cookies (credentials mode include)"
+		case pr.Credentialed != nil:
+			s += fmt.Sprintf("; with credentials the browser blocks it (%s: %s)", pr.Credentialed.Reason, pr.Credentialed.Reason.Doc())
 		}
-		if pr.Credentialed != nil {
-			return s + fmt.Sprintf("; with credentials the browser blocks it (%s: %s).", pr.Credentialed.Reason, pr.Credentialed.Reason.Doc())
+		if who, ok := whoServes[f.Code]; ok {
+			return s + ". " + who
+		}
+		if f.Severity == runner.High {
+			return s + ": a page an attacker serves from that origin reads the victim's data."
 		}
 		return s + "."
 	case pr.PreflightOnly:
