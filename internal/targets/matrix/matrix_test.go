@@ -121,3 +121,39 @@ func TestRenderHidesPorts(t *testing.T) {
 		}
 	}
 }
+
+// A cell shows the worst severity of a code, and only findings at or
+// above crosscheck run's default threshold (low) make an implementation
+// fail: an info-only implementation passes.
+func TestSeverityDisplay(t *testing.T) {
+	finding := func(c runner.Code, s runner.Severity) runner.Finding { return runner.Finding{Code: c, Severity: s} }
+	impl := targets.Impl{Name: "x"}
+	tests := []struct {
+		name        string
+		findings    []runner.Finding
+		wantCell    string // the matrix cell of origin-empty-label
+		wantVerdict string
+	}{
+		{name: "none", wantCell: "", wantVerdict: "passes"},
+		{name: "info only", findings: []runner.Finding{finding(runner.OriginEmptyLabel, "info")},
+			wantCell: "info", wantVerdict: "passes (info findings only, on strict)"},
+		{name: "low fails", findings: []runner.Finding{finding(runner.OriginEmptyLabel, runner.Low)},
+			wantCell: "low", wantVerdict: "**fails** on strict"},
+		{name: "worst of a code wins", findings: []runner.Finding{finding(runner.OriginEmptyLabel, "info"), finding(runner.OriginEmptyLabel, runner.High)},
+			wantCell: "high", wantVerdict: "**fails** on strict"},
+		{name: "info beside a medium of another code", findings: []runner.Finding{finding(runner.OriginEmptyLabel, "info"), finding(runner.MissingVaryOrigin, runner.Medium)},
+			wantCell: "info", wantVerdict: "**fails** on strict"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Cell{Impl: impl, Policy: "strict", Report: &runner.Report{Findings: tt.findings}}
+			sev, _ := worstOf(c, runner.OriginEmptyLabel)
+			if string(sev) != tt.wantCell {
+				t.Errorf("worstOf(origin-empty-label) = %q, want %q", sev, tt.wantCell)
+			}
+			if got := implVerdict(&Result{Cells: []Cell{c}}, impl); got != tt.wantVerdict {
+				t.Errorf("implVerdict = %q, want %q", got, tt.wantVerdict)
+			}
+		})
+	}
+}

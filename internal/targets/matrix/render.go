@@ -71,16 +71,18 @@ func renderMatrix(r *Result) []byte {
 	d.p("Each implementation below is a real server started on 127.0.0.1 (sources in `internal/targets/`), configured")
 	d.p("with each declared policy of `internal/targets/policies/` through the library's own configuration, and certified")
 	d.p("by crosscheck's runner (`runner.Certify`, the engine of `crosscheck run`): the probes are derived from the policy,")
-	d.p("sent over the network, and every response is judged by the spec model. A cell says whether the finding code was")
-	d.p("raised: **found**, clean, or n/a (the library cannot express the policy, or refuses the configuration; the reason")
-	d.p("is in the implementation's write-up). Codes are explained in [findings.md](findings.md).")
+	d.p("sent over the network, and every response is judged by the spec model. A cell gives the severity of the finding code")
+	d.p("(the worst of its findings, decided by the runner from who can exploit it): **high**, **medium** and **low** fail")
+	d.p("`crosscheck run` at its default threshold (`--fail-on low`), `info` is reported but does not fail; clean, or n/a (the")
+	d.p("library cannot express the policy, or refuses the configuration; the reason is in the implementation's write-up).")
+	d.p("Codes and their severity rules are explained in [findings.md](findings.md).")
 	d.p("")
 	d.p("## Implementations")
 	d.p("")
-	d.p("| Implementation | Library | Version | What crosscheck found | Write-up |")
-	d.p("|---|---|---|---|---|")
+	d.p("| Implementation | Library | Version | What crosscheck found | At the default threshold | Write-up |")
+	d.p("|---|---|---|---|---|---|")
 	for _, im := range targets.Impls() {
-		d.p("| %s | %s | %s | %s | [findings/%s.md](findings/%s.md) |", im.Name, im.Library, im.Version, implSummary(r, im), im.Name, im.Name)
+		d.p("| %s | %s | %s | %s | %s | [findings/%s.md](findings/%s.md) |", im.Name, im.Library, im.Version, implSummary(r, im), implVerdict(r, im), im.Name, im.Name)
 	}
 	d.p("")
 	d.p("## Policies")
@@ -112,18 +114,15 @@ func renderMatrix(r *Result) []byte {
 	for _, c := range r.Cells {
 		var row strings.Builder
 		fmt.Fprintf(&row, "| %s | %s |", c.Impl.Name, c.Policy)
-		found := map[runner.Code]bool{}
-		if c.Report != nil {
-			for _, fc := range c.Report.Codes() {
-				found[fc] = true
-			}
-		}
 		for _, fc := range codes {
+			sev, found := worstOf(c, fc)
 			switch {
 			case c.NA != "":
 				row.WriteString(" n/a |")
-			case found[fc]:
-				row.WriteString(" **found** |")
+			case found && failsByDefault(sev):
+				fmt.Fprintf(&row, " **%s** |", sev)
+			case found:
+				fmt.Fprintf(&row, " %s |", sev)
 			default:
 				row.WriteString(" clean |")
 			}
@@ -169,6 +168,7 @@ func code(list []string) string {
 	return strings.Join(q, ", ")
 }
 
+// cellCodes lists a cell's codes, each with its severity.
 func cellCodes(c Cell) string {
 	if c.NA != "" {
 		return "n/a: " + mdEscape(c.NA)
@@ -176,12 +176,51 @@ func cellCodes(c Cell) string {
 	if len(c.Report.Findings) == 0 {
 		return "none"
 	}
-	cs := c.Report.Codes()
-	s := make([]string, len(cs))
-	for i, x := range cs {
-		s[i] = string(x)
+	var s []string
+	for _, x := range c.Report.Codes() {
+		sev, _ := worstOf(c, x)
+		s = append(s, fmt.Sprintf("%s (%s)", x, sev))
 	}
 	return strings.Join(s, ", ")
+}
+
+// severities are the runner's severities from the most to the least
+// severe; "info" findings are reported but fail nothing by default.
+var severities = []runner.Severity{runner.High, runner.Medium, runner.Low, "info"}
+
+// defaultFailOn is crosscheck run's default --fail-on threshold.
+const defaultFailOn = runner.Low
+
+// failsByDefault reports whether a finding of severity s fails
+// `crosscheck run` at its default threshold.
+func failsByDefault(s runner.Severity) bool {
+	i := slices.Index(severities, s)
+	return i >= 0 && i <= slices.Index(severities, defaultFailOn)
+}
+
+// worstOf returns the most severe severity among the cell's findings of
+// code fc, and whether there is any.
+func worstOf(c Cell, fc runner.Code) (runner.Severity, bool) {
+	best, found := len(severities), false
+	if c.Report == nil {
+		return "", false
+	}
+	for _, f := range c.Report.Findings {
+		if f.Code != fc {
+			continue
+		}
+		found = true
+		if i := slices.Index(severities, f.Severity); i >= 0 && i < best {
+			best = i
+		}
+	}
+	if !found {
+		return "", false
+	}
+	if best == len(severities) {
+		return "unrated", true
+	}
+	return severities[best], true
 }
 
 // Flagged reports whether the corpus entry's vulnerable release raised the
@@ -206,7 +245,7 @@ func corpusVerdict(cr CorpusResult) string {
 }
 
 func implSummary(r *Result, im targets.Impl) string {
-	seen := map[runner.Code]bool{}
+	worst := map[runner.Code]int{}
 	var na []string
 	ran := 0
 	for _, c := range r.Cells {
@@ -219,13 +258,21 @@ func implSummary(r *Result, im targets.Impl) string {
 		}
 		ran++
 		for _, fc := range c.Report.Codes() {
-			seen[fc] = true
+			sev, _ := worstOf(c, fc)
+			i := slices.Index(severities, sev)
+			if w, ok := worst[fc]; !ok || i < w {
+				worst[fc] = i
+			}
 		}
 	}
 	var parts []string
 	for _, fc := range runner.AllCodes() {
-		if seen[fc] {
-			parts = append(parts, string(fc))
+		if i, ok := worst[fc]; ok {
+			sev := runner.Severity("unrated")
+			if i >= 0 {
+				sev = severities[i]
+			}
+			parts = append(parts, fmt.Sprintf("%s (%s)", fc, sev))
 		}
 	}
 	s := "no findings"
@@ -239,6 +286,38 @@ func implSummary(r *Result, im targets.Impl) string {
 		s = "n/a for every policy"
 	}
 	return s
+}
+
+// implVerdict says whether `crosscheck run` at its default threshold
+// fails the implementation on any policy it can express.
+func implVerdict(r *Result, im targets.Impl) string {
+	var failing, reported []string
+	ran := false
+	for _, c := range r.Cells {
+		if c.Impl.Name != im.Name || c.NA != "" {
+			continue
+		}
+		ran = true
+		fails, any := false, len(c.Report.Findings) > 0
+		for _, f := range c.Report.Findings {
+			fails = fails || failsByDefault(f.Severity)
+		}
+		switch {
+		case fails:
+			failing = append(failing, c.Policy)
+		case any:
+			reported = append(reported, c.Policy)
+		}
+	}
+	switch {
+	case !ran:
+		return "n/a"
+	case len(failing) > 0:
+		return "**fails** on " + strings.Join(failing, ", ")
+	case len(reported) > 0:
+		return "passes (info findings only, on " + strings.Join(reported, ", ") + ")"
+	}
+	return "passes"
 }
 
 func mdEscape(s string) string {

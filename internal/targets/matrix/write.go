@@ -179,7 +179,12 @@ func renderImpl(r *Result, im targets.Impl) []byte {
 // examples returns one finding per code (the most severe, then the first
 // probe by ID), in AllCodes order, with how many findings share the code.
 func examples(rep *runner.Report) []exampleFinding {
-	rank := map[runner.Severity]int{runner.High: 0, runner.Medium: 1, runner.Low: 2}
+	rank := func(s runner.Severity) int {
+		if i := slices.Index(severities, s); i >= 0 {
+			return i
+		}
+		return len(severities)
+	}
 	var out []exampleFinding
 	for _, fc := range runner.AllCodes() {
 		var best *runner.Finding
@@ -190,8 +195,8 @@ func examples(rep *runner.Report) []exampleFinding {
 				continue
 			}
 			count++
-			if best == nil || rank[f.Severity] < rank[best.Severity] ||
-				rank[f.Severity] == rank[best.Severity] && better(f, best) {
+			if best == nil || rank(f.Severity) < rank(best.Severity) ||
+				rank(f.Severity) == rank(best.Severity) && better(f, best) {
 				best = f
 			}
 		}
