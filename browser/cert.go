@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/pem"
 	"fmt"
 	"math/big"
 	"net"
@@ -67,4 +68,10 @@ func newCertificate(hosts []string) (*certificate, error) {
 		tls:  tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf},
 		spki: base64.StdEncoding.EncodeToString(sum[:]),
 	}, nil
+}
+
+// pem is the certificate in PEM form, for engines that are told which
+// certificate to trust through a file.
+func (c *certificate) pem() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.tls.Certificate[0]})
 }

@@ -26,8 +26,9 @@ const InstallHint = "install Chromium (Debian/Ubuntu: apt-get update && " +
 	"DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium), " +
 	"or set " + ChromiumEnv + " to a Chrome or Chromium binary"
 
-// ErrNoChromium is returned (wrapped) when no Chromium binary is found.
-var ErrNoChromium = errors.New("no Chromium found")
+// ErrNoChromium is returned (wrapped) when no Chromium binary is found. It
+// wraps ErrNoBrowser.
+var ErrNoChromium = fmt.Errorf("no Chromium found (%w)", ErrNoBrowser)
 
 // candidates are tried in order by FindChromium. The real binary comes
 // before Debian's /usr/bin/chromium wrapper script, which sources

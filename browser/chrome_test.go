@@ -13,11 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/crosscheck-dev/crosscheck/cases"
 )
 
 // chromium returns the browser to test with. Without one the test fails
-// in CI (CI=true) and is skipped, loudly, elsewhere.
+// in CI (CI=true, which .ci/run sets) and is skipped, loudly, elsewhere.
 func chromium(t testing.TB) string {
 	t.Helper()
 	p, err := FindChromium()
@@ -31,16 +33,26 @@ func chromium(t testing.TB) string {
 }
 
 // verify runs cases in Chromium with a deadline, so a wedged browser fails
-// the test instead of hitting go test's timeout.
-func verify(t testing.TB, cs []cases.Case) *Report {
+// the test instead of hitting go test's timeout, and returns Chrome's run.
+func verify(t testing.TB, cs []cases.Case) (*Report, *Run) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rep, err := Verify(ctx, cs, Options{Chromium: chromium(t)})
+	rep, err := Verify(ctx, cs, Options{Engines: []string{"chrome"}, Chromium: chromium(t)})
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
-	return rep
+	if len(rep.Runs) != 1 || rep.Runs[0].Engine != "chrome" {
+		t.Fatalf("Verify ran %d engines, want chrome only", len(rep.Runs))
+	}
+	run := rep.Runs[0]
+	if len(run.Results) != len(cs) {
+		t.Fatalf("%d results for %d cases", len(run.Results), len(cs))
+	}
+	if v, err := cases.ParseVersion(run.Version); err != nil || v.Major() < 100 {
+		t.Errorf("run version %q (product %q) is not a Chrome version", run.Version, run.Product)
+	}
+	return rep, run
 }
 
 func load(t testing.TB, files ...string) []cases.Case {
@@ -52,24 +64,26 @@ func load(t testing.TB, files ...string) []cases.Case {
 	return tb.Cases
 }
 
-// checkAgree fails for every case where Chrome or the model disagrees with
-// the table or Chrome gave no verdict.
+// checkAgree fails for every case where the browser or the model disagrees
+// with the table or the browser gave no verdict.
 func checkAgree(t *testing.T, rep *Report) {
 	t.Helper()
-	for _, r := range rep.Results {
-		if r.CouldNotRun != "" {
-			t.Errorf("%s: could not run in Chrome: %s", r.ID, r.CouldNotRun)
-		}
-		if r.ChromeDiff != "" {
-			words := ""
-			if r.Chrome != nil {
-				words = r.Chrome.Words
+	for _, run := range rep.Runs {
+		for _, r := range run.Results {
+			if r.CouldNotRun != "" {
+				t.Errorf("%s %s: %s: could not run: %s", run.Engine, run.Version, r.ID, r.CouldNotRun)
 			}
-			t.Errorf("%s: Chrome vs table mismatch (-want +got):\n%sChrome said %q; server received %s",
-				r.ID, r.ChromeDiff, words, describeReceived(r.Observed.Received))
-		}
-		if r.ModelDiff != "" {
-			t.Errorf("%s: model vs expect mismatch (-want +got):\n%s", r.ID, r.ModelDiff)
+			if r.BrowserDiff != "" {
+				words := ""
+				if r.Browser != nil {
+					words = r.Browser.Words
+				}
+				t.Errorf("%s %s: %s: browser vs table mismatch on %v (-want +got):\n%s%s said %q; server received %s",
+					run.Engine, run.Version, r.ID, r.DiffFields, r.BrowserDiff, run.Engine, words, describeReceived(r.Observed.Received))
+			}
+			if r.ModelDiff != "" {
+				t.Errorf("%s: model vs expect mismatch (-want +got):\n%s", r.ID, r.ModelDiff)
+			}
 		}
 	}
 	if len(rep.Strays) > 0 {
@@ -78,39 +92,74 @@ func checkAgree(t *testing.T, rep *Report) {
 }
 
 func TestFixturesInChrome(t *testing.T) {
-	cs := load(t, filepath.Join("testdata", "fixtures.json"))
-	rep := verify(t, cs)
-	if len(rep.Results) != len(cs) {
-		t.Fatalf("%d results for %d cases", len(rep.Results), len(cs))
-	}
+	rep, _ := verify(t, load(t, filepath.Join("testdata", "fixtures.json")))
 	checkAgree(t, rep)
 	if got := rep.ExitCode(); got != ExitAgree && !t.Failed() {
 		t.Errorf("ExitCode() = %d, want %d", got, ExitAgree)
 	}
 }
 
-// TestEmbeddedTableInChrome replays crosscheck's whole table. A failure here
-// is a finding: Chrome differs from the table on a case whose divergence is
-// not recorded in browsers.chrome (see docs/chrome-divergences.md).
+// TestEmbeddedTableInChrome replays crosscheck's whole table in the Chrome
+// installed here, whatever its version. A failure here is a finding:
+// Chrome differs from the table (browsers.chrome records covering this
+// version, over expect) or from the model's requests, on a case no record
+// explains (see docs/browser-divergences.md).
 func TestEmbeddedTableInChrome(t *testing.T) {
 	tb, err := cases.Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkAgree(t, verify(t, tb.Cases))
+	rep, _ := verify(t, tb.Cases)
+	checkAgree(t, rep)
 }
 
-func TestWrongExpectationsDisagree(t *testing.T) {
-	rep := verify(t, load(t, filepath.Join("testdata", "wrong.json")))
-	got := map[string]bool{}
-	for _, r := range rep.Results {
-		got[r.ID] = r.ChromeAgrees
-		if r.ChromeAgrees == strings.HasPrefix(r.ID, "wrong/") {
-			t.Errorf("%s: ChromeAgrees = %v (diff %q)", r.ID, r.ChromeAgrees, r.ChromeDiff)
+// TestPlantedDisagreements plants one wrong field per case — the outcome,
+// the preflight, the stage, the reason, the exposed headers, a header of
+// the sent preflight, the number of preflights — each in a case whose
+// other fields are right, and checks that the run names exactly that
+// field, and only there.
+func TestPlantedDisagreements(t *testing.T) {
+	rep, run := verify(t, load(t, filepath.Join("testdata", "planted.json")))
+	want := map[string][]string{
+		"planted/outcome":          {"outcome"},
+		"planted/preflight":        {"preflight"},
+		"planted/blocked-at":       {"blockedAt"},
+		"planted/reason":           {"reason"},
+		"planted/exposed-headers":  {"exposedHeaders"},
+		"planted/sent-acrh":        {"sent"},
+		"planted/sent-origin":      {"sent"},
+		"planted/preflight-count":  {"sent"},
+		"planted/actual-not-sent":  {"sent"},
+		"planted/record-preflight": {"preflight"},
+		"right/agrees":             nil,
+		"right/record-agrees":      nil,
+	}
+	for _, r := range run.Results {
+		w, ok := want[r.ID]
+		if !ok {
+			t.Errorf("unexpected case %s", r.ID)
+			continue
+		}
+		delete(want, r.ID)
+		if r.CouldNotRun != "" {
+			t.Errorf("%s: could not run: %s", r.ID, r.CouldNotRun)
+			continue
+		}
+		if diff := cmp.Diff(w, r.DiffFields); diff != "" {
+			t.Errorf("%s: DiffFields mismatch (-want +got):\n%s\nbrowser diff:\n%s", r.ID, diff, r.BrowserDiff)
+		}
+		if r.BrowserAgrees != (w == nil) {
+			t.Errorf("%s: BrowserAgrees = %v, want %v", r.ID, r.BrowserAgrees, w == nil)
+		}
+		// A field planted in expect is wrong for the model too; one planted
+		// in a record is not.
+		inExpect := map[string]bool{"planted/outcome": true, "planted/preflight": true, "planted/blocked-at": true, "planted/reason": true, "planted/exposed-headers": true}
+		if r.ModelAgrees == inExpect[r.ID] {
+			t.Errorf("%s: ModelAgrees = %v, want %v:\n%s", r.ID, r.ModelAgrees, !inExpect[r.ID], r.ModelDiff)
 		}
 	}
-	if len(got) != 3 {
-		t.Errorf("results for %v, want the 3 cases of wrong.json", got)
+	for id := range want {
+		t.Errorf("no result for %s", id)
 	}
 	if code := rep.ExitCode(); code != ExitDisagree {
 		t.Errorf("ExitCode() = %d, want %d", code, ExitDisagree)
@@ -119,13 +168,48 @@ func TestWrongExpectationsDisagree(t *testing.T) {
 	if err := rep.WriteText(&out); err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []string{"wrong/no-acao-said-allowed", "wrong/star-said-blocked"} {
-		if !strings.Contains(out.String(), "DISAGREE "+id) {
-			t.Errorf("text report does not name %s:\n%s", id, out.String())
+	for _, s := range []string{"DISAGREE chrome " + run.Version + ": planted/preflight", "differs on: preflight", "differs on: sent", "differs on: blockedAt"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("text report lacks %q:\n%s", s, out.String())
 		}
 	}
-	if strings.Contains(out.String(), "right/star-allowed") {
-		t.Errorf("text report lists the agreeing case right/star-allowed:\n%s", out.String())
+	if strings.Contains(out.String(), "right/agrees") {
+		t.Errorf("text report lists the agreeing case right/agrees:\n%s", out.String())
+	}
+}
+
+func TestWrongExpectationsDisagree(t *testing.T) {
+	rep, run := verify(t, load(t, filepath.Join("testdata", "wrong.json")))
+	got := map[string]bool{}
+	for _, r := range run.Results {
+		got[r.ID] = r.BrowserAgrees
+		if r.BrowserAgrees == strings.HasPrefix(r.ID, "wrong/") {
+			t.Errorf("%s: BrowserAgrees = %v (diff %q)", r.ID, r.BrowserAgrees, r.BrowserDiff)
+		}
+	}
+	if len(got) != 3 {
+		t.Errorf("results for %v, want the 3 cases of wrong.json", got)
+	}
+	if code := rep.ExitCode(); code != ExitDisagree {
+		t.Errorf("ExitCode() = %d, want %d", code, ExitDisagree)
+	}
+}
+
+func TestVerifyComparesSomething(t *testing.T) {
+	chromium(t)
+	ctx := context.Background()
+	if _, err := Verify(ctx, nil, Options{Engines: []string{"chrome"}}); !errors.Is(err, ErrNothingCompared) {
+		t.Errorf("Verify(no cases) error = %v, want ErrNothingCompared", err)
+	}
+	// A case Chrome cannot run (an IP literal is never mapped to the case
+	// server): the run compares nothing.
+	unrunnable := []cases.Case{{ID: "x/ip", Request: cases.Request{Origin: "https://app.example", URL: "https://10.0.0.1/"},
+		Response: cases.Response{Status: 200}, Expect: cases.Expect{Outcome: "blocked"}}}
+	if _, err := Verify(ctx, unrunnable, Options{Engines: []string{"chrome"}}); !errors.Is(err, ErrNothingCompared) {
+		t.Errorf("Verify(only an unrunnable case) error = %v, want ErrNothingCompared", err)
+	}
+	if _, err := Verify(ctx, unrunnable, Options{Engines: []string{"netscape"}}); err == nil || !strings.Contains(err.Error(), "unknown engine netscape") {
+		t.Errorf("Verify(engine netscape) error = %v, want unknown engine", err)
 	}
 }
 
@@ -166,7 +250,7 @@ func TestCancelMidRunLeavesNothing(t *testing.T) {
 		time.Sleep(300 * time.Millisecond) // into the batches
 		cancel()
 	}()
-	_, err = Verify(ctx, tb.Cases, Options{Chromium: exe, Log: trig})
+	_, err = Verify(ctx, tb.Cases, Options{Engines: []string{"chrome"}, Chromium: exe, Log: trig})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Verify error = %v, want context.Canceled", err)
 	}
@@ -238,11 +322,11 @@ func BenchmarkEmbeddedTable(b *testing.B) {
 	start := time.Now()
 	runs := 0
 	for b.Loop() {
-		rep, err := Verify(context.Background(), tb.Cases, Options{Chromium: exe})
+		rep, err := Verify(context.Background(), tb.Cases, Options{Engines: []string{"chrome"}, Chromium: exe})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, _, cnr := rep.Counts(); cnr > len(tb.Cases)/10 {
+		if _, _, cnr := rep.Runs[0].Counts(); cnr > len(tb.Cases)/10 {
 			b.Fatalf("%d cases could not run", cnr)
 		}
 		runs++

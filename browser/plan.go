@@ -16,9 +16,10 @@ type item struct {
 	index int    // position in the input
 	token string // "" when the URL has no http(s) path to carry one
 	key   string // recorder key
-	url   string // the case's URL with /__cc/<token> put before its path
 	page  pageKey
-	init  map[string]any // the fetch() init object
+	// steps are the requests the page makes, in order: one for a plain
+	// case. Their URLs have /__cc/<token> put before the case's path.
+	steps []scriptStep
 }
 
 // pageKey is the document a case's fetch runs from.
@@ -54,8 +55,8 @@ func prepare(c *cases.Case, index int, nonce string) (*item, error) {
 		it.page = pageKey{url: c.Request.Origin + pagePath, origin: c.Request.Origin}
 	}
 	it.token = fmt.Sprintf("%s-%d", nonce, index)
-	it.url = insertPrefix(c.Request.URL, casePrefix+it.token)
-	if it.url == c.Request.URL {
+	url := insertPrefix(c.Request.URL, casePrefix+it.token)
+	if url == c.Request.URL {
 		it.token = "" // not an http(s) URL with an authority: no server involved
 	}
 	if it.token != "" {
@@ -77,10 +78,11 @@ func prepare(c *cases.Case, index int, nonce string) (*item, error) {
 		}
 		init["headers"] = h
 	}
+	st := scriptStep{URL: url, Init: init}
 	if c.Request.Body != nil {
-		init["body"] = *c.Request.Body
+		st.Body = &scriptBody{Type: "string", Value: *c.Request.Body}
 	}
-	it.init = init
+	it.steps = []scriptStep{st}
 	return it, nil
 }
 

@@ -19,16 +19,22 @@ func TestPrepare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "https://api.example/__cc/n-7/data?q=1"; it.url != want {
-		t.Errorf("url = %q, want %q", it.url, want)
+	if len(it.steps) != 1 {
+		t.Fatalf("%d steps, want 1", len(it.steps))
+	}
+	if want := "https://api.example/__cc/n-7/data?q=1"; it.steps[0].URL != want {
+		t.Errorf("url = %q, want %q", it.steps[0].URL, want)
 	}
 	if want := (pageKey{url: "https://app.example/__crosscheck/page", origin: "https://app.example"}); it.page != want {
 		t.Errorf("page = %+v, want %+v", it.page, want)
 	}
 	wantInit := map[string]any{"mode": "cors", "cache": "no-store", "method": "PUT", "credentials": "include",
-		"headers": [][2]string{{"X-A", "1"}}, "body": "x"}
-	if diff := cmp.Diff(wantInit, it.init); diff != "" {
+		"headers": [][2]string{{"X-A", "1"}}}
+	if diff := cmp.Diff(wantInit, it.steps[0].Init); diff != "" {
 		t.Errorf("init mismatch (-want +got):\n%s", diff)
+	}
+	if want := (&scriptBody{Type: "string", Value: "x"}); !cmp.Equal(want, it.steps[0].Body) {
+		t.Errorf("body = %+v, want %+v", it.steps[0].Body, want)
 	}
 }
 
@@ -69,8 +75,8 @@ func TestPrepareOpaqueAndOtherSchemes(t *testing.T) {
 	if it, err = prepare(c, 2, "n"); err != nil {
 		t.Fatal(err)
 	}
-	if it.token != "" || it.url != "ftp://api.example/x" || it.key != "url:ftp://api.example/x" {
-		t.Errorf("ftp item = token %q url %q key %q; want no token, the URL unchanged, key url:…", it.token, it.url, it.key)
+	if it.token != "" || it.steps[0].URL != "ftp://api.example/x" || it.key != "url:ftp://api.example/x" {
+		t.Errorf("ftp item = token %q url %q key %q; want no token, the URL unchanged, key url:…", it.token, it.steps[0].URL, it.key)
 	}
 }
 

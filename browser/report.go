@@ -6,104 +6,204 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/crosscheck-dev/crosscheck/cases"
 )
+
+// Report is the result of a verification run: one Run per engine.
+type Report struct {
+	Runs    []*Run        `json:"runs"`
+	Elapsed time.Duration `json:"elapsedNs"`
+	// Strays are requests for the cases' hosts the case server could not
+	// attribute to a case run.
+	Strays []Received `json:"strays,omitempty"`
+}
+
+// Run is every case as one engine ran it.
+type Run struct {
+	// Engine is the engine's name in case records ("chrome").
+	Engine string `json:"engine"`
+	// Product is the browser's own name and version
+	// ("Chrome/156.0.8078.114").
+	Product string `json:"product"`
+	// Version is the version browser records were matched against.
+	Version string        `json:"version"`
+	Elapsed time.Duration `json:"elapsedNs"`
+	Results []Result      `json:"results"`
+}
+
+// Result is one case as an engine ran it, next to the table and the model.
+type Result struct {
+	ID   string `json:"id"`
+	File string `json:"file,omitempty"`
+	// Expect is the case's expect: what the Fetch Standard requires.
+	Expect cases.Result `json:"expect"`
+	// Want is what the table says this engine does at this version: the
+	// record covering the version over expect, and the requests the case
+	// server must receive (the record's, else the model's trace).
+	Want cases.Result `json:"want"`
+	// Record is the browser record applied; nil when none covers the
+	// running version.
+	Record *cases.BrowserRecord `json:"record,omitempty"`
+	// Model is spec.Explain's verdict, with the requests its trace sends.
+	Model cases.Result `json:"model"`
+	// Browser is the engine's verdict, with the requests the case server
+	// received; nil when the case could not run.
+	Browser *Verdict `json:"browser,omitempty"`
+	// CouldNotRun says why the engine gave no CORS verdict for the case.
+	CouldNotRun string `json:"couldNotRun,omitempty"`
+	// BrowserDiff and ModelDiff are cmp.Diff (-want +got) of the browser
+	// against Want and of the model against Expect; empty when they agree.
+	BrowserDiff string `json:"browserDiff,omitempty"`
+	ModelDiff   string `json:"modelDiff,omitempty"`
+	// DiffFields names the fields of Want the browser differs on.
+	DiffFields    []string `json:"diffFields,omitempty"`
+	BrowserAgrees bool     `json:"browserAgrees"`
+	ModelAgrees   bool     `json:"modelAgrees"`
+	// Observed is the raw evidence: script result, the engine's report,
+	// what the case server received.
+	Observed *Observation `json:"observed,omitempty"`
+}
 
 // Exit codes of a report, as crosscheck's commands use them.
 const (
 	ExitAgree       = 0 // every case agrees
-	ExitDisagree    = 1 // Chrome or the model disagrees with the table on some case
-	ExitCouldNotRun = 2 // some case gave no CORS verdict in Chrome
+	ExitDisagree    = 1 // a browser or the model disagrees with the table on some case
+	ExitCouldNotRun = 2 // some case gave no CORS verdict in a browser
 )
 
-// ExitCode is ExitDisagree when any case disagrees, else ExitCouldNotRun
-// when any case could not run in Chrome, else ExitAgree.
-func (r *Report) ExitCode() int {
-	_, disagree, couldNotRun := r.Counts()
-	switch {
-	case disagree > 0:
-		return ExitDisagree
-	case couldNotRun > 0:
-		return ExitCouldNotRun
+// Counts summarizes the run.
+func (r *Run) Counts() (agree, disagree, couldNotRun int) {
+	for _, x := range r.Results {
+		switch {
+		case x.CouldNotRun != "" && x.ModelAgrees:
+			couldNotRun++
+		case x.BrowserAgrees && x.ModelAgrees:
+			agree++
+		default:
+			disagree++
+		}
 	}
-	return ExitAgree
+	return
 }
 
-// summary is one line about the whole run.
-func (r *Report) summary() string {
+// compared is the number of case runs whose browser verdict was compared.
+func (r *Report) compared() int {
+	n := 0
+	for _, run := range r.Runs {
+		agree, disagree, _ := run.Counts()
+		n += agree + disagree
+	}
+	return n
+}
+
+// ExitCode is ExitDisagree when any case disagrees in any engine, else
+// ExitCouldNotRun when any case could not run, else ExitAgree.
+func (r *Report) ExitCode() int {
+	code := ExitAgree
+	for _, run := range r.Runs {
+		_, disagree, couldNotRun := run.Counts()
+		switch {
+		case disagree > 0:
+			return ExitDisagree
+		case couldNotRun > 0:
+			code = ExitCouldNotRun
+		}
+	}
+	return code
+}
+
+// summary is one line about an engine's run.
+func (r *Run) summary() string {
 	agree, disagree, cnr := r.Counts()
-	return fmt.Sprintf("%s: %d cases in %s: %d agree, %d disagree, %d could not run",
-		r.Chrome, len(r.Results), r.Elapsed.Round(time.Millisecond), agree, disagree, cnr)
+	return fmt.Sprintf("%s %s: %d cases in %s: %d agree, %d disagree, %d could not run",
+		r.Engine, r.Version, len(r.Results), r.Elapsed.Round(time.Millisecond), agree, disagree, cnr)
 }
 
-// WriteText writes the disagreements and the cases that could not run, each
-// with its cmp.Diff (-want +got) and Chrome's evidence, then a summary line.
-// Agreeing cases are not listed.
+// WriteText writes, per engine, the disagreements and the cases that could
+// not run, each with the fields that differ, its cmp.Diff (-want +got) and
+// the evidence, then a summary line per engine. Agreeing cases are not
+// listed.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	for _, x := range r.Results {
-		if x.ChromeAgrees && x.ModelAgrees {
-			continue
-		}
-		switch {
-		case x.Chrome != nil && !x.ChromeAgrees:
-			fmt.Fprintf(&b, "DISAGREE %s", x.ID)
-		case !x.ModelAgrees:
-			fmt.Fprintf(&b, "MODEL    %s", x.ID)
-		default:
-			fmt.Fprintf(&b, "NOT RUN  %s", x.ID)
-		}
-		if x.File != "" {
-			fmt.Fprintf(&b, " (%s)", x.File)
-		}
-		b.WriteString("\n")
-		if x.CouldNotRun != "" {
-			fmt.Fprintf(&b, "  could not run in Chrome: %s\n", x.CouldNotRun)
-		}
-		if x.ChromeDiff != "" {
-			want := "expect"
-			if x.Divergence {
-				want = "browsers.chrome over expect"
+	for _, run := range r.Runs {
+		for _, x := range run.Results {
+			if x.BrowserAgrees && x.ModelAgrees {
+				continue
 			}
-			fmt.Fprintf(&b, "  Chrome vs the table (%s) (-want +got):\n%s", want, indent(x.ChromeDiff))
-		}
-		if x.ModelDiff != "" {
-			fmt.Fprintf(&b, "  model vs expect (-want +got):\n%s", indent(x.ModelDiff))
-		}
-		if x.Chrome != nil && x.Chrome.Words != "" {
-			fmt.Fprintf(&b, "  Chrome said: %s\n", x.Chrome.Words)
-		} else if o := x.Observed; o != nil && o.ErrorText != "" {
-			fmt.Fprintf(&b, "  Chrome said: %s\n", o.ErrorText)
-		}
-		if o := x.Observed; o != nil {
-			fmt.Fprintf(&b, "  server received: %s\n", describeReceived(o.Received))
+			switch {
+			case x.Browser != nil && !x.BrowserAgrees:
+				fmt.Fprintf(&b, "DISAGREE %s %s: %s", run.Engine, run.Version, x.ID)
+			case !x.ModelAgrees:
+				fmt.Fprintf(&b, "MODEL    %s", x.ID)
+			default:
+				fmt.Fprintf(&b, "NOT RUN  %s %s: %s", run.Engine, run.Version, x.ID)
+			}
+			if x.File != "" {
+				fmt.Fprintf(&b, " (%s)", x.File)
+			}
+			b.WriteString("\n")
+			if x.CouldNotRun != "" {
+				fmt.Fprintf(&b, "  could not run in %s: %s\n", run.Engine, x.CouldNotRun)
+			}
+			if x.BrowserDiff != "" {
+				want := "expect, no record covers " + run.Version
+				if x.Record != nil {
+					want = fmt.Sprintf("browsers.%s record %q over expect", run.Engine, x.Record.Versions)
+				}
+				fmt.Fprintf(&b, "  differs on: %s\n", strings.Join(x.DiffFields, ", "))
+				fmt.Fprintf(&b, "  %s vs the table (%s) (-want +got):\n%s", run.Engine, want, indent(x.BrowserDiff))
+			}
+			if x.ModelDiff != "" {
+				fmt.Fprintf(&b, "  model vs expect (-want +got):\n%s", indent(x.ModelDiff))
+			}
+			if x.Browser != nil && x.Browser.Words != "" {
+				fmt.Fprintf(&b, "  %s said: %s\n", run.Engine, x.Browser.Words)
+			} else if o := x.Observed; o != nil && o.ErrorText != "" {
+				fmt.Fprintf(&b, "  %s said: %s\n", run.Engine, o.ErrorText)
+			}
+			if o := x.Observed; o != nil {
+				fmt.Fprintf(&b, "  server received: %s\n", describeReceived(o.Received))
+			}
 		}
 	}
 	if len(r.Strays) > 0 {
 		fmt.Fprintf(&b, "note: %d request(s) for case hosts matched no case run (a Location lost the run's path prefix?): %s\n",
 			len(r.Strays), describeReceived(r.Strays))
 	}
-	b.WriteString(r.summary())
-	b.WriteString("\n")
+	for _, run := range r.Runs {
+		b.WriteString(run.summary())
+		b.WriteString("\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// jsonReport is the JSON output: the report plus its counts.
-type jsonReport struct {
-	*Report
+// jsonRun is a run in the JSON output, with its counts.
+type jsonRun struct {
+	*Run
 	Agree       int `json:"agree"`
 	Disagree    int `json:"disagree"`
 	CouldNotRun int `json:"couldNotRun"`
 }
 
-// WriteJSON writes every case with its expected, model and Chrome results,
-// the evidence, and whether they agree.
+// WriteJSON writes every engine's run: its engine and version, and every
+// case with its expected, wanted, model and browser results (each with
+// the requests sent), the evidence, and whether they agree.
 func (r *Report) WriteJSON(w io.Writer) error {
-	j := jsonReport{Report: r}
-	j.Agree, j.Disagree, j.CouldNotRun = r.Counts()
+	out := struct {
+		Runs    []jsonRun     `json:"runs"`
+		Elapsed time.Duration `json:"elapsedNs"`
+		Strays  []Received    `json:"strays,omitempty"`
+	}{Elapsed: r.Elapsed, Strays: r.Strays}
+	for _, run := range r.Runs {
+		j := jsonRun{Run: run}
+		j.Agree, j.Disagree, j.CouldNotRun = run.Counts()
+		out.Runs = append(out.Runs, j)
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(j)
+	return enc.Encode(out)
 }
 
 func indent(s string) string {

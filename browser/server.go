@@ -20,6 +20,7 @@ import (
 const (
 	pagePath   = "/__crosscheck/page"   // a blank page: the document whose origin fetches
 	opaquePath = "/__crosscheck/opaque" // the same page sandboxed by CSP: an opaque origin
+	stepPrefix = "/__crosscheck/step/"  // /__crosscheck/step/<token>/<n>: step n of a case starts
 	casePrefix = "/__cc/"               // case URLs: /__cc/<token>/<the case's own path>
 )
 
@@ -33,6 +34,9 @@ const (
 // Received is one request as the case server read it: the ground truth of
 // what Chrome sent for a case.
 type Received struct {
+	// Step is the step of a multi-step case the request belongs to (0 for
+	// a plain case).
+	Step int `json:"step,omitempty"`
 	// Hop is the number of non-preflight requests of the case before this
 	// one: 0 for the first request, n after n redirects.
 	Hop int `json:"hop"`
@@ -55,10 +59,26 @@ type Received struct {
 
 // caseRun is the server side of one case run.
 type caseRun struct {
-	c      *cases.Case
-	token  string
-	actual int // non-preflight requests answered so far
-	log    []Received
+	c     *cases.Case
+	token string
+	// exchanges are the server's answers, one per step of the case.
+	exchanges []exchange
+	step      int // the step under way, set by the page's step signal
+	actual    int // non-preflight requests of the step answered so far
+	log       []Received
+}
+
+// exchange is the server's side of one step: the preflight answer (nil:
+// 200 with no headers), the redirects in order and the final response.
+type exchange struct {
+	preflight *cases.Response
+	redirects []cases.Redirect
+	response  cases.Response
+}
+
+// newCaseRun registers nothing; it builds the server side of case c.
+func newCaseRun(c *cases.Case, token string) *caseRun {
+	return &caseRun{c: c, token: token, exchanges: []exchange{{preflight: c.Preflight, redirects: c.Redirects, response: c.Response}}}
 }
 
 // server is the case server: one TCP listener on 127.0.0.1 that speaks
@@ -66,8 +86,10 @@ type caseRun struct {
 // every host (Chrome maps all hosts to it), and writes case responses as raw
 // header lines so order, duplicates, casing and padding survive.
 type server struct {
-	ln  net.Listener
-	tls *tls.Config
+	ln    net.Listener
+	tls   *tls.Config
+	tlsH2 *tls.Config // the HTTP/2 listener's: offers h2 too
+	h2    *h2Server   // nil until listenH2
 
 	hosts map[string]bool // the table's hosts: strays elsewhere are Chrome's own traffic
 
@@ -98,11 +120,16 @@ func newServer(cert *certificate, hosts []string) (*server, error) {
 		conns: map[net.Conn]struct{}{},
 		hosts: map[string]bool{},
 	}
+	s.tlsH2 = s.tls.Clone()
+	s.tlsH2.NextProtos = []string{"h2", "http/1.1"}
 	for _, h := range hosts {
 		s.hosts[h] = true
 	}
 	s.wg.Add(1)
-	go s.accept()
+	go func() {
+		defer s.wg.Done()
+		s.acceptOn(ln, false)
+	}()
 	return s, nil
 }
 
@@ -141,15 +168,20 @@ func (s *server) close() {
 	for c := range s.conns {
 		c.Close()
 	}
+	h2 := s.h2
 	s.mu.Unlock()
 	s.ln.Close()
+	if h2 != nil {
+		h2.close()
+	}
 	s.wg.Wait()
 }
 
-func (s *server) accept() {
-	defer s.wg.Done()
+// acceptOn serves the connections of ln until it is closed; h2 says it is
+// the HTTP/2 listener.
+func (s *server) acceptOn(ln net.Listener, h2 bool) {
 	for {
-		c, err := s.ln.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			return
 		}
@@ -162,7 +194,7 @@ func (s *server) accept() {
 		s.conns[c] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
-		go s.serveConn(c)
+		go s.serveConn(c, h2)
 	}
 }
 
@@ -193,26 +225,46 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (s *server) serveConn(c net.Conn) {
+func (s *server) serveConn(c net.Conn, h2 bool) {
 	defer s.wg.Done()
-	defer func() {
+	handedOff := s.serveStream(c, peekedConn{c, bufio.NewReader(c)}, false, h2)
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	if !handedOff {
 		c.Close()
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
-	}()
-	c.SetDeadline(time.Now().Add(connIdleTimeout))
-	br := bufio.NewReader(c)
-	first, err := br.Peek(1)
-	if err != nil {
-		return
 	}
-	var rw io.ReadWriter = peekedConn{c, br}
+}
+
+// serveStream serves one byte stream of c: TLS or clear text, told apart
+// by the first byte. In clear text outside a tunnel it is also an HTTP
+// proxy: a CONNECT opens a tunnel whose stream is served again (TLS
+// inside, for https), and an absolute-form request target
+// (http://host/path) is served by its path; engines that map hosts through
+// a proxy (Firefox, WebKit) reach the case server that way. On the HTTP/2
+// listener (h2), a TLS connection that negotiates h2 is handed to the
+// HTTP/2 server (handedOff: it now owns c).
+func (s *server) serveStream(c net.Conn, in peekedConn, tunneled, h2 bool) (handedOff bool) {
+	c.SetDeadline(time.Now().Add(connIdleTimeout))
+	first, err := in.r.Peek(1)
+	if err != nil {
+		return false
+	}
+	var rw io.ReadWriter = in
 	scheme := "http"
 	if first[0] == 0x16 { // a TLS handshake record
-		tc := tls.Server(peekedConn{c, br}, s.tls)
+		cfg := s.tls
+		if h2 {
+			cfg = s.tlsH2
+		}
+		tc := tls.Server(in, cfg)
 		if err := tc.Handshake(); err != nil {
-			return
+			return false
+		}
+		if tc.ConnectionState().NegotiatedProtocol == "h2" {
+			c.SetDeadline(time.Time{})
+			s.h2.conns.put(tc)
+			return true
 		}
 		rw, scheme = tc, "https"
 	}
@@ -223,13 +275,54 @@ func (s *server) serveConn(c net.Conn) {
 		lim.n = maxHeaderBytes + maxBodyBytes
 		req, err := readRequest(r)
 		if err != nil {
-			return
+			return false
+		}
+		if req.method == http.MethodConnect {
+			if tunneled || scheme != "http" || !s.tunnelAllowed(req.target) {
+				rw.Write(rawResponse(403, nil, req.method, ""))
+				return false
+			}
+			if _, err := io.WriteString(rw, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
+				return false
+			}
+			return s.serveStream(c, peekedConn{c, r}, true, h2)
+		}
+		if rest, ok := absoluteTarget(req.target); ok {
+			req.target = rest
 		}
 		resp, keep := s.respond(scheme, req)
 		if _, err := rw.Write(resp); err != nil || !keep {
-			return
+			return false
 		}
 	}
+}
+
+// tunnelAllowed reports whether a CONNECT to authority (host:port) may be
+// tunnelled to the case server: only hosts of the cases, so a browser's
+// own background traffic fails at once.
+func (s *server) tunnelAllowed(authority string) bool {
+	host, _, err := net.SplitHostPort(authority)
+	if err != nil {
+		return false
+	}
+	return s.hosts[strings.ToLower(host)]
+}
+
+// absoluteTarget returns the path and query of an absolute-form request
+// target ("http://app.example/page?q" → "/page?q"), as a proxy receives
+// it; ok is false for an origin-form target.
+func absoluteTarget(target string) (string, bool) {
+	_, rest, ok := strings.Cut(target, "://")
+	if !ok || strings.HasPrefix(target, "/") {
+		return "", false
+	}
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		if rest[i] == '?' {
+			return "/" + rest[i:], true
+		}
+		return rest[i:], true
+	}
+	return "/", true
 }
 
 // respond builds the raw response to req and reports whether the connection
@@ -249,9 +342,12 @@ func (s *server) respond(scheme string, req *request) ([]byte, bool) {
 	case opaquePath:
 		return page([]cases.Header{{"Content-Security-Policy", "sandbox allow-scripts"}}), true
 	}
-	token, rest, ok := splitCasePath(req.target)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if sig, ok := strings.CutPrefix(urlPath, stepPrefix); ok {
+		return s.startStep(sig, req.method), true
+	}
+	token, rest, ok := splitCasePath(req.target)
 	run := s.runs[token]
 	if !ok || run == nil {
 		if h, _, _ := strings.Cut(strings.ToLower(host), ":"); s.hosts[h] && urlPath != "/favicon.ico" {
@@ -260,20 +356,20 @@ func (s *server) respond(scheme string, req *request) ([]byte, bool) {
 		return rawResponse(404, nil, req.method, ""), true
 	}
 	rec.Path = rest
-	rec.Hop = run.actual
+	rec.Step, rec.Hop = run.step, run.actual
 	run.log = append(run.log, rec)
-	c := run.c
+	ex := run.exchanges[run.step]
 	if rec.Preflight {
 		p := cases.Response{Status: 200}
-		if c.Preflight != nil {
-			p = *c.Preflight
+		if ex.preflight != nil {
+			p = *ex.preflight
 		}
 		return rawResponse(p.Status, p.Headers, req.method, token), !wantsClose(p.Headers)
 	}
 	hop := run.actual
 	run.actual++
-	if hop < len(c.Redirects) {
-		rd := c.Redirects[hop]
+	if hop < len(ex.redirects) {
+		rd := ex.redirects[hop]
 		var h []cases.Header
 		if rd.Location != "" {
 			h = append(h, cases.Header{"Location", rd.Location})
@@ -281,7 +377,22 @@ func (s *server) respond(scheme string, req *request) ([]byte, bool) {
 		h = append(h, rd.Headers...)
 		return rawResponse(rd.Status, h, req.method, token), !wantsClose(rd.Headers)
 	}
-	return rawResponse(c.Response.Status, c.Response.Headers, req.method, token), !wantsClose(c.Response.Headers)
+	return rawResponse(ex.response.Status, ex.response.Headers, req.method, token), !wantsClose(ex.response.Headers)
+}
+
+// startStep handles the page's signal that step n of the case run token
+// starts (sig is "<token>/<n>"): the requests that follow belong to it. The
+// answer allows any origin, so a page with an opaque origin can read it.
+// s.mu is held.
+func (s *server) startStep(sig, method string) []byte {
+	token, n, _ := strings.Cut(sig, "/")
+	step, err := strconv.Atoi(n)
+	run := s.runs[token]
+	if err != nil || run == nil || step < 0 || step >= len(run.exchanges) {
+		return rawResponse(404, []cases.Header{{"Access-Control-Allow-Origin", "*"}}, method, "")
+	}
+	run.step, run.actual = step, 0
+	return rawResponse(204, []cases.Header{{"Access-Control-Allow-Origin", "*"}}, method, "")
 }
 
 // splitCasePath splits /__cc/<token>/<rest> into token and /<rest>.

@@ -2,8 +2,17 @@ package browser
 
 import (
 	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -127,5 +136,134 @@ func TestRawResponse(t *testing.T) {
 				t.Errorf("rawResponse mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// serverForTest starts a case server for hosts with one case run under
+// token, whose steps answer with the given statuses.
+func serverForTest(t *testing.T, token string, statuses ...int) (*server, *certificate) {
+	t.Helper()
+	hosts := []string{"api.example", "app.example"}
+	cert, err := newCertificate(hosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := newServer(cert, hosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.close)
+	run := newCaseRun(&cases.Case{}, token)
+	run.exchanges = nil
+	for _, st := range statuses {
+		run.exchanges = append(run.exchanges, exchange{response: cases.Response{Status: st, Headers: []cases.Header{{"X-Step-Status", strconv.Itoa(st)}}}})
+	}
+	srv.add(run)
+	return srv, cert
+}
+
+// TestServerProxy reaches the case server the way Firefox and WebKit do:
+// as an HTTP proxy, with CONNECT (TLS inside) for https and absolute-form
+// requests for http; a CONNECT to a host of no case is refused.
+func TestServerProxy(t *testing.T) {
+	srv, cert := serverForTest(t, "tok", 201)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert.tls.Leaf)
+	proxy, _ := url.Parse(fmt.Sprintf("http://127.0.0.1:%d", srv.port()))
+	client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxy), TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
+	for _, u := range []string{"https://api.example/__cc/tok/a?q=1", "http://api.example/__cc/tok/b"} {
+		resp, err := client.Get(u)
+		if err != nil {
+			t.Fatalf("GET %s through the proxy: %v", u, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 201 {
+			t.Errorf("GET %s: status %d, want 201", u, resp.StatusCode)
+		}
+	}
+	got := srv.received("tok")
+	want := []Received{
+		{Method: "GET", Scheme: "https", Host: "api.example", Path: "/a?q=1"},
+		{Method: "GET", Scheme: "http", Host: "api.example", Path: "/b", Hop: 1},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("received mismatch (-want +got):\n%s", diff)
+	}
+	// Were the tunnel opened, this client (which trusts any certificate)
+	// would get the server's 404.
+	lax := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxy), TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, Timeout: 10 * time.Second}
+	if resp, err := lax.Get("https://elsewhere.example/"); err == nil {
+		resp.Body.Close()
+		t.Errorf("a CONNECT to a host of no case was tunnelled (status %d)", resp.StatusCode)
+	}
+}
+
+// TestServerSteps checks the step signal: the requests after it are
+// answered with that step's exchange and logged with its number.
+func TestServerSteps(t *testing.T) {
+	srv, _ := serverForTest(t, "tok", 200, 202)
+	base := fmt.Sprintf("http://127.0.0.1:%d", srv.port())
+	get := func(path string) *http.Response {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if st := get("/__cc/tok/x").StatusCode; st != 200 {
+		t.Errorf("step 0: status %d, want 200", st)
+	}
+	sig := get("/__crosscheck/step/tok/1")
+	if sig.StatusCode != 204 || sig.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("signal: status %d ACAO %q, want 204 and *", sig.StatusCode, sig.Header.Get("Access-Control-Allow-Origin"))
+	}
+	if st := get("/__cc/tok/x").StatusCode; st != 202 {
+		t.Errorf("step 1: status %d, want 202", st)
+	}
+	for _, bad := range []string{"/__crosscheck/step/tok/2", "/__crosscheck/step/tok/-1", "/__crosscheck/step/nope/0", "/__crosscheck/step/tok/x"} {
+		if st := get(bad).StatusCode; st != 404 {
+			t.Errorf("%s: status %d, want 404", bad, st)
+		}
+	}
+	var steps []int
+	for _, r := range srv.received("tok") {
+		steps = append(steps, r.Step)
+	}
+	if diff := cmp.Diff([]int{0, 1}, steps); diff != "" {
+		t.Errorf("logged steps mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestServerH2 checks the HTTP/2 listener: a client that negotiates h2 is
+// answered from the same case runs, and the request is logged.
+func TestServerH2(t *testing.T) {
+	srv, cert := serverForTest(t, "tok", 203)
+	port, err := srv.listenH2()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert.tls.Leaf)
+	tr := &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: pool},
+		ForceAttemptHTTP2: true,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, fmt.Sprintf("127.0.0.1:%d", port))
+		},
+	}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Post("https://api.example/__cc/tok/up", "text/plain", strings.NewReader("body"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.StatusCode != 203 || resp.Header.Get("X-Step-Status") != "203" || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("got %s %d, headers %v; want HTTP/2 203 with the case's headers", resp.Proto, resp.StatusCode, resp.Header)
+	}
+	want := []Received{{Method: "POST", Scheme: "https", Host: "api.example", Path: "/up"}}
+	if diff := cmp.Diff(want, srv.received("tok")); diff != "" {
+		t.Errorf("received mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -58,7 +58,8 @@ func TestJudgeChrome(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, err := judgeChrome(tt.c, &tt.o)
+			want, _ := tt.c.Want("chrome", nil)
+			v, err := judgeChrome(tt.c, want, &tt.o)
 			if err != nil {
 				t.Fatalf("judgeChrome: %v", err)
 			}
@@ -73,7 +74,7 @@ func TestJudgeChromeCouldNotRun(t *testing.T) {
 	plain := &cases.Case{Response: cases.Response{Status: 200}}
 	failed := JSResult{Name: "TypeError", Message: "Failed to fetch"}
 	recorded := &cases.Case{Response: cases.Response{Status: 200}, Expect: cases.Expect{Outcome: spec.Allowed},
-		Browsers: &cases.Browsers{Chrome: &cases.BrowserExpect{Outcome: spec.Blocked, Note: "n", Source: "s"}}}
+		Browsers: cases.Browsers{"chrome": {{Outcome: spec.Blocked, Note: "n", Source: "s"}}}}
 	tests := []struct {
 		name string
 		c    *cases.Case
@@ -93,7 +94,8 @@ func TestJudgeChromeCouldNotRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := judgeChrome(tt.c, &tt.o)
+			want, _ := tt.c.Want("chrome", nil)
+			_, err := judgeChrome(tt.c, want, &tt.o)
 			switch {
 			case tt.want == "" && err != nil:
 				t.Errorf("judgeChrome error %v, want a verdict", err)

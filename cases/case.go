@@ -23,7 +23,7 @@ type Case struct {
 	Redirects []Redirect `json:"redirects,omitempty"`
 	Response  Response   `json:"response"`
 	Expect    Expect     `json:"expect"`
-	Browsers  *Browsers  `json:"browsers,omitempty"`
+	Browsers  Browsers   `json:"browsers,omitempty"`
 
 	// File is the name of the file the case came from. Not part of the JSON.
 	File string `json:"-"`
@@ -76,19 +76,60 @@ type Expect struct {
 	ExposedHeaders []string     `json:"exposedHeaders,omitempty"`
 }
 
-// Browsers records known divergences of browsers from the spec.
-type Browsers struct {
-	Chrome *BrowserExpect `json:"chrome,omitempty"`
-}
+// Engines are the browser engines a case can record divergences for, by
+// the names browsers.<engine> uses.
+var Engines = []string{"chrome", "firefox", "webkit"}
 
-// BrowserExpect is what a browser is known to do instead of Expect, with
-// the evidence for it.
-type BrowserExpect struct {
+// Browsers records, per engine ("chrome", "firefox", "webkit"), what the
+// engine is known to do where it differs from the spec. An engine may have
+// several records for a case, one per range of versions (before and after
+// a change); their ranges never overlap.
+type Browsers map[string][]BrowserRecord
+
+// BrowserRecord is what an engine's versions in Versions are known to do
+// instead of Expect, with the evidence for it. The verdict fields follow
+// the merge rules of Case.Want. Sent, when given, lists the requests the
+// engine sends, replacing the model's trace as what the case server must
+// receive.
+type BrowserRecord struct {
+	// Versions is the range of engine versions the record holds for; every
+	// version when the file leaves it out (the project's table never does).
+	Versions       VersionRange `json:"versions"`
 	Outcome        spec.Outcome `json:"outcome"`
 	Preflight      *bool        `json:"preflight,omitempty"`
 	BlockedAt      spec.Stage   `json:"blockedAt,omitempty"`
 	Reason         spec.Reason  `json:"reason,omitempty"`
 	ExposedHeaders []string     `json:"exposedHeaders,omitempty"`
+	Sent           []Sent       `json:"sent,omitempty"`
 	Note           string       `json:"note"`
 	Source         string       `json:"source"`
+}
+
+// Sent is one request as a server receives it for a case: a preflight or
+// an actual request (each redirect hop is one), in the order sent.
+type Sent struct {
+	// Preflight marks a CORS preflight (OPTIONS with
+	// Access-Control-Request-Method).
+	Preflight bool   `json:"preflight,omitempty"`
+	Method    string `json:"method"`
+	// URL is the request's URL without fragment, as scheme://host[:port]
+	// followed by the path and query the server received.
+	URL string `json:"url"`
+	// Origin is the Origin header's value; empty when none was sent.
+	Origin string `json:"origin,omitempty"`
+	// ACRM and ACRH are the Access-Control-Request-Method and
+	// Access-Control-Request-Headers values, byte for byte ("" when absent).
+	ACRM string `json:"acrm,omitempty"`
+	ACRH string `json:"acrh,omitempty"`
+}
+
+// Record returns the engine's record whose range contains version, or nil
+// when none does.
+func (b Browsers) Record(engine string, version Version) *BrowserRecord {
+	for i, r := range b[engine] {
+		if r.Versions.Contains(version) {
+			return &b[engine][i]
+		}
+	}
+	return nil
 }

@@ -60,7 +60,7 @@ func TestParseLenientFile(t *testing.T) {
 				Redirects: []Redirect{{Status: 307, Location: "/next", Headers: []Header{}}},
 				Response:  Response{Status: 404},
 				Expect:    Expect{Outcome: spec.Blocked, Preflight: ptr(true), Reason: spec.MethodNotAllowed},
-				Browsers:  &Browsers{Chrome: &BrowserExpect{Outcome: spec.Allowed, Note: "for the test", Source: "testdata"}},
+				Browsers:  Browsers{"chrome": {{Outcome: spec.Allowed, Note: "for the test", Source: "testdata"}}},
 				File:      "lenient-ok.json", Index: 2, Line: 6,
 			},
 		},
@@ -110,9 +110,16 @@ func TestParseErrors(t *testing.T) {
 				`bad.json:17: case "bad/allowed-with-reason": expect.reason: an allowed case has no reason: leave it out`,
 				`bad.json:18: case "bad/exposed": expect.exposedHeaders[0]: "X-B": want lowercase "x-b"`,
 				`bad.json:18: case "bad/exposed": expect.exposedHeaders[1]: "content-type" comes after "X-B": want the names sorted`,
-				`bad.json:19: case "bad/browsers": browsers: unknown field "firefox" (want one of chrome)`,
-				`bad.json:19: case "bad/browsers": browsers.chrome.note: missing: required`,
-				`bad.json:19: case "bad/browsers": browsers.chrome.source: missing: required`,
+				`bad.json:19: case "bad/browsers": browsers: unknown field "safari" (want one of chrome, firefox, webkit)`,
+				`bad.json:19: case "bad/browsers": browsers.chrome[1].note: missing: required`,
+				`bad.json:19: case "bad/browsers": browsers.chrome[1].source: missing: required`,
+				`bad.json:19: case "bad/browsers": browsers.chrome[1].versions: comparator "esr": want an operator (>=, <=, >, <, =, or none for =) and a version such as 150 or 2.50`,
+				`bad.json:19: case "bad/browsers": browsers.chrome[2].sent[0]: a preflight is an OPTIONS request with acrm (Access-Control-Request-Method)`,
+				`bad.json:19: case "bad/browsers": browsers.chrome[2].sent[0].url: "https://api.example/#x": want scheme://host/path?query as the server received it (no space, no fragment)`,
+				`bad.json:19: case "bad/browsers": browsers.chrome[2].sent[1]: acrm and acrh are forbidden request headers: only a preflight ("preflight": true) carries them`,
+				`bad.json:19: case "bad/browsers": browsers.chrome[2].versions: "<=150" overlaps ">=148" of record 0: each version of an engine has at most one record`,
+				`bad.json:19: case "bad/browsers": browsers.chrome[3].versions: ">=157 <=150" holds for no version`,
+				`bad.json:19: case "bad/browsers": browsers.webkit: empty: give at least one record, or leave the engine out`,
 				`bad.json:20: case "bad/dup-field": id: duplicate field: it appears more than once in the object`,
 				`bad.json:21: case #17: request: missing: required`,
 				`bad.json:22: cases[18]: want a case object or a comment string, got a number`,
@@ -371,7 +378,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func TestRulesFitChecker(t *testing.T) {
-	for _, rules := range [][]fieldRule{fileFields, caseFields, requestFields, responseFields, redirectFields, expectFields, browsersFields, browserExpectFields} {
+	for _, rules := range [][]fieldRule{fileFields, caseFields, requestFields, responseFields, redirectFields, expectFields, browsersFields, browserRecordFields, sentFields} {
 		if len(rules) > maxFields {
 			t.Errorf("%d rules starting with %q: more than maxFields (%d)", len(rules), rules[0].name, maxFields)
 		}

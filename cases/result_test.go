@@ -66,50 +66,91 @@ func TestExchange(t *testing.T) {
 
 func TestWant(t *testing.T) {
 	blocked := Expect{Outcome: spec.Blocked, Preflight: ptr(true), BlockedAt: spec.StagePreflight, Reason: spec.HeaderNotAllowed}
+	// The exchange: a GET with X-Test from https://app.example, whose
+	// preflight allows nothing. A browser sends the preflight only.
+	preflightOnly := []Sent{{Preflight: true, Method: "OPTIONS", URL: "https://api.example/x", Origin: "https://app.example", ACRM: "GET", ACRH: "x-test"}}
+	getSent := []Sent{{Method: "GET", URL: "https://api.example/x", Origin: "https://app.example"}}
+	allowed := BrowserRecord{Versions: MustParseVersionRange(">=150"), Outcome: spec.Allowed, Sent: getSent, Note: "n", Source: "s"}
+	otherReason := BrowserRecord{Versions: MustParseVersionRange("<150"), Outcome: spec.Blocked, Reason: spec.MethodNotAllowed, Note: "n", Source: "s"}
+	noPreflight := BrowserRecord{Outcome: spec.Allowed, Preflight: ptr(false), Sent: getSent, Note: "n", Source: "s"}
+	v := func(s string) Version {
+		x, err := ParseVersion(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
 	tests := []struct {
-		name    string
-		expect  Expect
-		chrome  *BrowserExpect
-		browser string
-		want    Result
+		name       string
+		expect     Expect
+		records    []BrowserRecord
+		engine     string
+		version    Version
+		want       Result
+		wantRecord int // index in records, -1 for none
 	}{
 		{
-			name: "spec", expect: blocked, browser: "",
-			want: Result{Outcome: spec.Blocked, Preflight: ptr(true), BlockedAt: spec.StagePreflight, Reason: spec.HeaderNotAllowed},
+			name: "spec", expect: blocked, records: []BrowserRecord{allowed}, engine: "", version: v("156"),
+			want:       Result{Outcome: spec.Blocked, Preflight: ptr(true), BlockedAt: spec.StagePreflight, Reason: spec.HeaderNotAllowed},
+			wantRecord: -1,
 		},
 		{
-			name: "chrome without divergence", expect: blocked, browser: "chrome",
-			want: Result{Outcome: spec.Blocked, Preflight: ptr(true), BlockedAt: spec.StagePreflight, Reason: spec.HeaderNotAllowed},
+			name: "no record: expect, and the model's requests", expect: blocked, engine: "chrome", version: v("156"),
+			want:       Result{Outcome: spec.Blocked, Preflight: ptr(true), BlockedAt: spec.StagePreflight, Reason: spec.HeaderNotAllowed, Sent: preflightOnly},
+			wantRecord: -1,
 		},
 		{
-			name: "chrome allows what the spec blocks", expect: blocked, browser: "chrome",
-			chrome: &BrowserExpect{Outcome: spec.Allowed, Note: "n", Source: "s"},
-			want:   Result{Outcome: spec.Allowed, Preflight: ptr(true)},
+			name: "a record covering the version replaces the outcome", expect: blocked, engine: "chrome", version: v("156.0.8078.114"),
+			records:    []BrowserRecord{otherReason, allowed},
+			want:       Result{Outcome: spec.Allowed, Preflight: ptr(true), Sent: getSent},
+			wantRecord: 1,
 		},
 		{
-			name: "chrome blocks for another reason", expect: blocked, browser: "chrome",
-			chrome: &BrowserExpect{Outcome: spec.Blocked, Reason: spec.MethodNotAllowed, Note: "n", Source: "s"},
-			want:   Result{Outcome: spec.Blocked, Preflight: ptr(true), BlockedAt: spec.StagePreflight, Reason: spec.MethodNotAllowed},
+			name: "the record before the change", expect: blocked, engine: "chrome", version: v("148.0.7778.167"),
+			records:    []BrowserRecord{otherReason, allowed},
+			want:       Result{Outcome: spec.Blocked, Preflight: ptr(true), BlockedAt: spec.StagePreflight, Reason: spec.MethodNotAllowed, Sent: preflightOnly},
+			wantRecord: 0,
 		},
 		{
-			name: "chrome sends no preflight", expect: Expect{Outcome: spec.Allowed, Preflight: ptr(true), ExposedHeaders: []string{}}, browser: "chrome",
-			chrome: &BrowserExpect{Outcome: spec.Allowed, Preflight: ptr(false), Note: "n", Source: "s"},
-			want:   Result{Outcome: spec.Allowed, Preflight: ptr(false), ExposedHeaders: []string{}},
+			name: "a version no record covers gets expect", expect: blocked, engine: "chrome", version: v("149"),
+			records:    []BrowserRecord{allowed},
+			want:       Result{Outcome: spec.Blocked, Preflight: ptr(true), BlockedAt: spec.StagePreflight, Reason: spec.HeaderNotAllowed, Sent: preflightOnly},
+			wantRecord: -1,
 		},
 		{
-			name: "a browser with no field", expect: blocked, browser: "firefox",
-			chrome: &BrowserExpect{Outcome: spec.Allowed, Note: "n", Source: "s"},
-			want:   Result{Outcome: spec.Blocked, Preflight: ptr(true), BlockedAt: spec.StagePreflight, Reason: spec.HeaderNotAllowed},
+			name: "a record without versions holds for all", expect: Expect{Outcome: spec.Allowed, Preflight: ptr(true), ExposedHeaders: []string{}}, engine: "chrome", version: v("1"),
+			records:    []BrowserRecord{noPreflight},
+			want:       Result{Outcome: spec.Allowed, Preflight: ptr(false), ExposedHeaders: []string{}, Sent: getSent},
+			wantRecord: 0,
+		},
+		{
+			name: "another engine's record does not apply", expect: blocked, engine: "firefox", version: v("156"),
+			records:    []BrowserRecord{allowed},
+			want:       Result{Outcome: spec.Blocked, Preflight: ptr(true), BlockedAt: spec.StagePreflight, Reason: spec.HeaderNotAllowed, Sent: preflightOnly},
+			wantRecord: -1,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := Case{Expect: tt.expect}
-			if tt.chrome != nil {
-				c.Browsers = &Browsers{Chrome: tt.chrome}
+			c := Case{
+				Request:   Request{Origin: "https://app.example", URL: "https://api.example/x", Headers: []Header{{"X-Test", "1"}}},
+				Preflight: &Response{Status: 204},
+				Response:  Response{Status: 200},
+				Expect:    tt.expect,
 			}
-			if diff := cmp.Diff(tt.want, c.Want(tt.browser)); diff != "" {
-				t.Errorf("Want(%q) mismatch (-want +got):\n%s", tt.browser, diff)
+			if tt.records != nil {
+				c.Browsers = Browsers{"chrome": tt.records}
+			}
+			got, rec := c.Want(tt.engine, tt.version)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Want(%q, %v) mismatch (-want +got):\n%s", tt.engine, tt.version, diff)
+			}
+			var wantRec *BrowserRecord
+			if tt.wantRecord >= 0 {
+				wantRec = &c.Browsers["chrome"][tt.wantRecord]
+			}
+			if rec != wantRec {
+				t.Errorf("Want(%q, %v) applied record %v, want %v", tt.engine, tt.version, rec, wantRec)
 			}
 		})
 	}

@@ -85,7 +85,8 @@ func TestSchemaMatchesLoader(t *testing.T) {
 		{"redirect", redirectFields},
 		{"expect", expectFields},
 		{"browsers", browsersFields},
-		{"browserExpect", browserExpectFields},
+		{"browserRecord", browserRecordFields},
+		{"sentRequest", sentFields},
 	}
 	for _, o := range objects {
 		obj := s.schemaObject

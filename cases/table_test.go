@@ -91,9 +91,9 @@ func BenchmarkLoadEmbedded(b *testing.B) {
 	b.ReportMetric(float64(n), "cases")
 }
 
-// TestDivergencesTagged: every case recording a browser divergence carries
-// the chrome-divergence tag, so `crosscheck cases list --tag
-// chrome-divergence` lists exactly them.
+// TestDivergencesTagged: every case recording a browser divergence for an
+// engine carries the <engine>-divergence tag, so `crosscheck cases list
+// --tag chrome-divergence` lists exactly them.
 func TestDivergencesTagged(t *testing.T) {
 	tbl, err := Embedded()
 	if err != nil {
@@ -101,15 +101,17 @@ func TestDivergencesTagged(t *testing.T) {
 	}
 	n := 0
 	for _, c := range tbl.Cases {
-		recorded := c.Browsers != nil && c.Browsers.Chrome != nil
-		if recorded {
-			n++
-		}
-		if recorded != c.HasTag("chrome-divergence") {
-			t.Errorf("%s: browsers.chrome recorded = %v but chrome-divergence tag = %v", c.ID, recorded, c.HasTag("chrome-divergence"))
+		for _, e := range Engines {
+			recorded := len(c.Browsers[e]) > 0
+			if recorded {
+				n++
+			}
+			if tag := e + "-divergence"; recorded != c.HasTag(tag) {
+				t.Errorf("%s: browsers.%s recorded = %v but %s tag = %v", c.ID, e, recorded, tag, c.HasTag(tag))
+			}
 		}
 	}
 	if n == 0 {
-		t.Error("no case records a Chrome divergence; the table is expected to hold some")
+		t.Error("no case records a browser divergence; the table is expected to hold some")
 	}
 }

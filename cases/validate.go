@@ -71,15 +71,27 @@ var (
 	}
 	browsersFields = []fieldRule{
 		{"chrome", optional},
+		{"firefox", optional},
+		{"webkit", optional},
 	}
-	browserExpectFields = []fieldRule{
+	browserRecordFields = []fieldRule{
+		{"versions", strictOnly},
 		{"outcome", always},
 		{"preflight", optional},
 		{"blockedAt", optional},
 		{"reason", optional},
 		{"exposedHeaders", optional},
+		{"sent", optional},
 		{"note", always},
 		{"source", always},
+	}
+	sentFields = []fieldRule{
+		{"preflight", optional},
+		{"method", always},
+		{"url", always},
+		{"origin", optional},
+		{"acrm", optional},
+		{"acrh", optional},
 	}
 )
 
@@ -654,7 +666,7 @@ func badWireByte(s string) int {
 	return -1
 }
 
-// expectation is what expect and browsers.chrome have in common.
+// expectation is what expect and a browser record have in common.
 type expectation struct {
 	outcome   spec.Outcome
 	preflight *bool
@@ -670,23 +682,126 @@ func (c *checker) expect(n *node) Expect {
 	return Expect{Outcome: e.outcome, Preflight: e.preflight, BlockedAt: e.blockedAt, Reason: e.reason, ExposedHeaders: e.exposed}
 }
 
-func (c *checker) browsers(n *node) *Browsers {
+// browsers checks browsers: per engine, one record or an array of
+// records whose version ranges do not overlap.
+func (c *checker) browsers(n *node) Browsers {
 	v, ok := c.fields(n, "browsers", browsersFields)
 	if !ok {
 		return nil
 	}
-	b := &Browsers{}
-	if n := v[0]; n != nil {
-		e := c.expectation(n, "browsers.chrome", browserExpectFields)
-		b.Chrome = &BrowserExpect{
-			Outcome: e.outcome, Preflight: e.preflight, BlockedAt: e.blockedAt, Reason: e.reason,
-			ExposedHeaders: e.exposed, Note: e.note, Source: e.source,
+	b := Browsers{}
+	for i, engine := range browsersFields {
+		n := v[i]
+		if n == nil {
+			continue
 		}
+		at := join("browsers", engine.name)
+		var recs []BrowserRecord
+		switch n.kind {
+		case kindObject:
+			r, _ := c.browserRecord(n, at)
+			recs = append(recs, r)
+		case kindArray:
+			items := c.t.children(n)
+			if len(items) == 0 {
+				c.errorf(n.off, at, "empty: give at least one record, or leave the engine out")
+			}
+			var ranged []bool // whether recs[k] has a valid range
+			for j := range items {
+				r, ok := c.browserRecord(&items[j], index(at, j))
+				for k, prev := range recs {
+					if ok && ranged[k] && prev.Versions.Overlaps(r.Versions) {
+						c.errorf(items[j].off, join(index(at, j), "versions"),
+							"%q overlaps %q of record %d: each version of an engine has at most one record", r.Versions, prev.Versions, k)
+					}
+				}
+				recs, ranged = append(recs, r), append(ranged, ok)
+			}
+		default:
+			c.errorf(n.off, at, "want a record (an object) or an array of records, got %s", n.kind)
+			continue
+		}
+		b[engine.name] = recs
 	}
 	return b
 }
 
-// expectation checks expect or browsers.chrome. The rules that tie fields
+// browserRecord checks one record of an engine's divergences. ok is false
+// when its versions field is invalid.
+func (c *checker) browserRecord(n *node, at string) (r BrowserRecord, ok bool) {
+	e := c.expectation(n, at, browserRecordFields)
+	r = BrowserRecord{
+		Outcome: e.outcome, Preflight: e.preflight, BlockedAt: e.blockedAt, Reason: e.reason,
+		ExposedHeaders: e.exposed, Note: e.note, Source: e.source,
+	}
+	if n.kind != kindObject {
+		return r, false
+	}
+	ok = true
+	// expectation has checked the members' names; read the two it does
+	// not know.
+	for _, m := range c.t.children(n) {
+		switch c.t.key(&m) {
+		case "versions":
+			s, isStr := c.str(&m, at, "versions")
+			vr, err := ParseVersionRange(s)
+			if isStr && err != nil {
+				c.errorf(m.off, join(at, "versions"), "%v", err)
+			}
+			r.Versions, ok = vr, isStr && err == nil
+		case "sent":
+			r.Sent = c.sent(&m, join(at, "sent"))
+		}
+	}
+	return r, ok
+}
+
+// sent checks a list of requests a server receives.
+func (c *checker) sent(n *node, at string) []Sent {
+	if n.kind != kindArray {
+		c.errorf(n.off, at, "want an array of requests, got %s", n.kind)
+		return nil
+	}
+	items := c.t.children(n)
+	out := make([]Sent, 0, len(items))
+	for i := range items {
+		iat := index(at, i)
+		v, ok := c.fields(&items[i], iat, sentFields)
+		if !ok {
+			continue
+		}
+		var s Sent
+		str := func(j int, name string) string {
+			if v[j] == nil {
+				return ""
+			}
+			x, _ := c.str(v[j], iat, name)
+			return x
+		}
+		if v[0] != nil {
+			s.Preflight, _ = c.boolean(v[0], iat, "preflight")
+		}
+		s.Method, s.URL, s.Origin, s.ACRM, s.ACRH = str(1, "method"), str(2, "url"), str(3, "origin"), str(4, "acrm"), str(5, "acrh")
+		switch {
+		case s.Method == "":
+			c.errorf(items[i].off, join(iat, "method"), "empty: want the method the server received")
+		case s.Preflight && (s.Method != "OPTIONS" || s.ACRM == ""):
+			c.errorf(items[i].off, iat, "a preflight is an OPTIONS request with acrm (Access-Control-Request-Method)")
+		case !s.Preflight && (s.ACRM != "" || s.ACRH != ""):
+			c.errorf(items[i].off, iat, "acrm and acrh are forbidden request headers: only a preflight (\"preflight\": true) carries them")
+		}
+		// The URL is what a browser really sent, which a divergence may
+		// make one the spec's parser refuses (a %20 in a host): only its
+		// shape is checked.
+		if scheme, rest, ok := strings.Cut(s.URL, "://"); v[2] != nil && (!ok || scheme == "" || rest == "" || strings.ContainsAny(s.URL, " \t#")) {
+			c.errorf(v[2].off, join(iat, "url"), "%q: want scheme://host/path?query as the server received it (no space, no fragment)", s.URL)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// expectation checks expect or a browser record. The rules that tie fields
 // together (an allowed case has no blockedAt, …) hold in both modes; the
 // project's table also requires every field that applies, for expect.
 func (c *checker) expectation(n *node, at string, rules []fieldRule) expectation {

@@ -13,12 +13,13 @@ import (
 // the verdicts spec.Judge gave.
 func analyze(p Policy, probes []probe, res []ProbeResult) []Finding {
 	var fs []Finding
-	add := func(c Code, sev Severity, r ProbeResult, reason spec.Reason, detail string) {
-		if sev == "" {
-			sev = codes[c].severity
-		}
-		fs = append(fs, Finding{Code: c, Severity: sev, Title: c.Title(), Probe: r, Reason: reason, Detail: detail})
+	add := func(c Code, sev Severity, why string, r ProbeResult, reason spec.Reason, detail string) {
+		fs = append(fs, Finding{Code: c, Severity: sev, Rationale: why, Title: c.Title(), Probe: r, Reason: reason, Detail: detail})
 	}
+	const (
+		brokenWhy   = "the policy's own front end cannot make this request"
+		allowedOnly = "only script already running on an allowed origin can send it"
+	)
 
 	type key struct {
 		base    string
@@ -47,13 +48,13 @@ func analyze(p Policy, probes []probe, res []ProbeResult) []Finding {
 				// The probe itself is not a request a browser sends; not
 				// the server's doing.
 			case r.Err != "":
-				add(AllowedRequestBlocked, "", r, "", "the request failed: "+r.Err)
+				add(AllowedRequestBlocked, Medium, brokenWhy, r, "", "the request failed: "+r.Err)
 			case r.Verdict.Outcome == spec.Blocked:
 				c := AllowedRequestBlocked
 				if r.Verdict.Reason == spec.ACAOWildcardWithCredentials {
 					c = WildcardWithCredentials
 				}
-				add(c, "", r, r.Verdict.Reason, blockedDetail(r))
+				add(c, Medium, brokenWhy, r, r.Verdict.Reason, blockedDetail(r))
 			}
 		case KindHostileOrigin:
 			if !readable(r) {
@@ -61,24 +62,27 @@ func analyze(p Policy, probes []probe, res []ProbeResult) []Finding {
 			}
 			c := variantCode[pr.variant]
 			for _, d := range variantDominators[pr.variant] {
-				if isReadable(pr.base, pr.shape, d) {
+				if isReadable(pr.base, pr.shape, d) && explains(d, pr) {
 					c = variantCode[d]
 					break
 				}
 			}
+			credentialed := r.Credentialed != nil && r.Credentialed.Outcome == spec.Allowed
 			kind, acao := spec.ClassifyAllowOrigin(r.Actual.Response.Headers)
+			var sev Severity
+			var why string
 			if kind == spec.AllowOriginWildcard {
 				c = WildcardOriginAllowed
+				sev, why = Medium, "any origin can read responses without credentials (browsers never send credentials to *)"
+			} else {
+				sev, why = hostileSeverity(p, pr.variant, pr.req.Origin, credentialed)
 			}
-			sev, with := Medium, "without credentials"
-			if r.Credentialed != nil && r.Credentialed.Outcome == spec.Allowed {
-				sev, with = High, "with credentials"
+			with := "without credentials"
+			if credentialed {
+				with = "with the user's credentials"
 			}
-			if c == OriginEmptyLabel {
-				sev = codes[c].severity // no browser page has such an origin
-			}
-			add(c, sev, r, "", fmt.Sprintf("a browser lets script on %s read the response %s (Access-Control-Allow-Origin: %s%s)",
-				pr.req.Origin, with, acao, acacSuffix(r.Actual.Response.Headers)))
+			add(c, sev, why, r, "", fmt.Sprintf("the response to Origin %s grants it (Access-Control-Allow-Origin: %s%s): a browser lets a page on that origin read it %s",
+				pr.req.Origin, acao, acacSuffix(r.Actual.Response.Headers), with))
 		case KindUnlistedMethod, KindUnlistedHeader:
 			if !preflightPassed(r) {
 				continue
@@ -86,11 +90,11 @@ func analyze(p Policy, probes []probe, res []ProbeResult) []Finding {
 			h := r.Preflight.Response.Headers
 			if pr.kind == KindUnlistedMethod {
 				acam, _ := spec.GetHeader(h, "Access-Control-Allow-Methods")
-				add(UnlistedMethodAllowed, "", r, "", fmt.Sprintf("the preflight for %s passes (status %d, Access-Control-Allow-Methods: %q), so a browser sends the request",
+				add(UnlistedMethodAllowed, Low, allowedOnly, r, "", fmt.Sprintf("the preflight for %s passes (status %d, Access-Control-Allow-Methods: %q), so a browser sends the request",
 					pr.req.Method, r.Preflight.Response.Status, acam))
 			} else {
 				acah, _ := spec.GetHeader(h, "Access-Control-Allow-Headers")
-				add(UnlistedHeaderAllowed, "", r, "", fmt.Sprintf("the preflight for header %s passes (status %d, Access-Control-Allow-Headers: %q), so a browser sends the request",
+				add(UnlistedHeaderAllowed, Low, allowedOnly, r, "", fmt.Sprintf("the preflight for header %s passes (status %d, Access-Control-Allow-Headers: %q), so a browser sends the request",
 					pr.req.Headers[0].Name, r.Preflight.Response.Status, acah))
 			}
 		}
@@ -98,6 +102,46 @@ func analyze(p Policy, probes []probe, res []ProbeResult) []Finding {
 	fs = append(fs, varyFindings(probes, res)...)
 	fs = append(fs, exposeFindings(p, probes, res)...)
 	return fs
+}
+
+// explains reports whether the flaw a readable dominator variant d stands
+// for also accepts probe pr's origin: a match on the end of the allowed
+// host (suffix) or of its registrable domain accepts only hosts ending with
+// it (https://appxexample.com, not https://app.examplexcom); a match on the
+// parent domain (sibling) only its subdomains; a substring match only hosts
+// containing the allowed host; a prefix match only hosts starting with it;
+// a port-blind match only the same host.
+func explains(d Variant, pr probe) bool {
+	_, host, _, ok := splitOrigin(pr.req.Origin)
+	if !ok || pr.base == "" {
+		return d == VariantReflection
+	}
+	// The fixed part of the base: the host of an exact origin, the domain
+	// of a pattern (probed as crosscheck.domain).
+	_, fixedHost, _, _ := splitOrigin(pr.base)
+	domain, isPattern := strings.CutPrefix(fixedHost, "*.")
+	sample := fixedHost
+	if isPattern {
+		sample = probeLabel + "." + domain
+	}
+	switch d {
+	case VariantSuffix, VariantSubstring:
+		if d == VariantSuffix {
+			return strings.HasSuffix(host, domain)
+		}
+		return strings.Contains(host, domain)
+	case VariantRegistrableSuffix:
+		reg := registrableDomain(domain)
+		return reg != "" && strings.HasSuffix(host, reg)
+	case VariantSibling:
+		_, parent, ok := strings.Cut(domain, ".")
+		return ok && strings.HasSuffix(host, "."+parent)
+	case VariantPrefix:
+		return strings.HasPrefix(host, sample)
+	case VariantPort:
+		return host == sample
+	}
+	return true
 }
 
 func blockedDetail(r ProbeResult) string {
@@ -155,8 +199,10 @@ func varyFindings(probes []probe, res []ProbeResult) []Finding {
 		if resp.Status < 200 || resp.Status > 299 || varies(resp.Headers) {
 			continue
 		}
+		st, why := cacheability(res[i].Actual.Request.Headers, resp.Headers, resp.Status)
 		fs = append(fs, Finding{
-			Code: MissingVaryOrigin, Severity: codes[MissingVaryOrigin].severity, Title: MissingVaryOrigin.Title(), Probe: res[i],
+			Code: MissingVaryOrigin, Severity: varySeverity(st), Rationale: why + "; the impact is availability: a stored answer replayed for another origin's request makes the browser block it",
+			Title: MissingVaryOrigin.Title(), Probe: res[i],
 			Detail: fmt.Sprintf("the response depends on Origin (%s) but this %d response to %s has no Vary: Origin",
 				strings.Join(examples, "; "), resp.Status, originLabel(probes[i].req.Origin)),
 		})
@@ -242,7 +288,8 @@ func exposeFindings(p Policy, probes []probe, res []ProbeResult) []Finding {
 			have = fmt.Sprintf("Access-Control-Expose-Headers: %q", aceh)
 		}
 		fs = append(fs, Finding{
-			Code: ExposedHeaderMissing, Severity: codes[ExposedHeaderMissing].severity, Title: ExposedHeaderMissing.Title(), Probe: r,
+			Code: ExposedHeaderMissing, Severity: Low, Rationale: "a feature of the policy's own front end breaks; nothing is exposed to other origins",
+			Title: ExposedHeaderMissing.Title(), Probe: r,
 			Detail: fmt.Sprintf("script cannot read %s (%s)", strings.Join(missing, ", "), have),
 		})
 	}

@@ -43,11 +43,15 @@ type ProbeResult struct {
 // Finding is one way the target breaks its policy or is unsafe.
 type Finding struct {
 	Code     Code
-	Severity Severity
-	Title    string
-	Probe    ProbeResult // the probe that showed it
-	Reason   spec.Reason // the spec reason where a browser would block, "" otherwise
-	Detail   string      // what exactly was seen, for people
+	Severity Severity // who can exploit it, from this finding's evidence
+	// Rationale says in one line why the finding has its severity: who can
+	// produce the origin, whether credentialed responses are readable,
+	// whether a cache may store the response.
+	Rationale string
+	Title     string
+	Probe     ProbeResult // the probe that showed it
+	Reason    spec.Reason // the spec reason where a browser would block, "" otherwise
+	Detail    string      // what exactly was seen, for people
 }
 
 // Report is the outcome of certifying one target.
@@ -56,6 +60,47 @@ type Report struct {
 	Policy   Policy
 	Probes   []ProbeResult
 	Findings []Finding
+	// FailOn is the fail threshold: findings at this severity or above
+	// fail the certification (see Passed). "" means DefaultFailOn.
+	FailOn Severity
+}
+
+// failOn returns the threshold in force.
+func (r *Report) failOn() Severity {
+	if r.FailOn == "" {
+		return DefaultFailOn
+	}
+	return r.FailOn
+}
+
+// Failing returns the findings at or above the fail threshold, in report
+// order.
+func (r *Report) Failing() []Finding {
+	var out []Finding
+	th := r.failOn()
+	for _, f := range r.Findings {
+		if f.Severity.AtLeast(th) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Passed reports whether no finding reaches the fail threshold: the target
+// passes certification, though findings below the threshold may be
+// reported.
+func (r *Report) Passed() bool { return len(r.Failing()) == 0 }
+
+// Worst returns the highest severity among the findings, "" when there are
+// none.
+func (r *Report) Worst() Severity {
+	var w Severity
+	for _, f := range r.Findings {
+		if w == "" || !w.AtLeast(f.Severity) {
+			w = f.Severity
+		}
+	}
+	return w
 }
 
 // Codes returns the sorted, de-duplicated finding codes.
@@ -85,6 +130,11 @@ func Certify(ctx context.Context, target string, p Policy, opts Options) (*Repor
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
+	}
+	if opts.FailOn == "" {
+		opts.FailOn = DefaultFailOn
+	} else if _, err := ParseSeverity(string(opts.FailOn)); err != nil {
+		return nil, fmt.Errorf("fail threshold: %w", err)
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
@@ -152,7 +202,7 @@ func Certify(ctx context.Context, target string, p Policy, opts Options) (*Repor
 	if n := failures.Load(); n >= maxFailures {
 		return nil, fmt.Errorf("target %s broke during the run: %d probes failed, first %s", target, n, firstErr.Load())
 	}
-	rep := &Report{Target: target, Policy: p, Probes: results}
+	rep := &Report{Target: target, Policy: p, Probes: results, FailOn: opts.FailOn}
 	rep.Findings = analyze(p, probes, results)
 	return rep, nil
 }

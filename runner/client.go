@@ -27,7 +27,7 @@ const (
 	userAgent          = "crosscheck (+https://github.com/crosscheck-dev/crosscheck)"
 )
 
-// Options tune how Certify sends probes.
+// Options tune how Certify sends probes and judges the target.
 type Options struct {
 	Timeout     time.Duration // per request (default 5s)
 	Concurrency int           // probes in flight (default 4)
@@ -38,6 +38,9 @@ type Options struct {
 	// MaxBodyBytes of a body and puts a deadline on every request; the
 	// header limit is the client transport's.
 	Client *http.Client
+	// FailOn is the fail threshold copied into the report: findings at
+	// this severity or above fail (Report.Passed). "" means DefaultFailOn.
+	FailOn Severity
 }
 
 // HTTPRequest is a request as the runner sent it.

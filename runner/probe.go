@@ -29,70 +29,111 @@ const (
 	KindNoOrigin ProbeKind = "no-origin"
 )
 
-// Variant names how a hostile origin is derived from an allowed one.
+// Variant names how a hostile origin is derived from an allowed one. Each
+// variant is the probe for one class of origin-check flaw found in
+// published advisories (docs/findings.md, "Bypass classes").
 type Variant string
 
 // The hostile origin variants, for an allowed origin https://app.example.com
 // (or a pattern https://*.example.com, probed as crosscheck.example.com).
 const (
-	VariantReflection   Variant = "reflection"    // https://attacker.example.net, unrelated to the policy
-	VariantNull         Variant = "null"          // the opaque origin null
-	VariantInsecure     Variant = "insecure"      // http://app.example.com
-	VariantSibling      Variant = "sibling"       // https://crosscheck.example.com
-	VariantChild        Variant = "child"         // https://crosscheck.app.example.com
-	VariantApex         Variant = "apex"          // https://example.com for *.example.com
-	VariantEmptyLabel   Variant = "empty-label"   // https://.example.com for *.example.com
-	VariantSuffix       Variant = "suffix"        // https://evilapp.example.com
-	VariantPrefix       Variant = "prefix"        // https://app.example.com.evil.net
-	VariantSpecialChar  Variant = "special-char"  // https://app.example.com_.evil.net
-	VariantPort         Variant = "port"          // https://app.example.com:8443
-	VariantUnescapedDot Variant = "unescaped-dot" // https://appxexample.com
+	VariantReflection        Variant = "reflection"         // https://attacker.example.net, unrelated to the policy
+	VariantNull              Variant = "null"               // the opaque origin null
+	VariantInsecure          Variant = "insecure"           // http://app.example.com
+	VariantSibling           Variant = "sibling"            // https://crosscheck.example.com
+	VariantChild             Variant = "child"              // https://crosscheck.app.example.com
+	VariantApex              Variant = "apex"               // https://example.com for *.example.com
+	VariantEmptyLabel        Variant = "empty-label"        // https://.example.com, https://crosscheck..example.com for *.example.com
+	VariantSuffix            Variant = "suffix"             // https://evilapp.example.com
+	VariantRegistrableSuffix Variant = "registrable-suffix" // https://evilexample.com: "evil" + the allowed host's registrable domain
+	VariantPrefix            Variant = "prefix"             // https://app.example.com.evil.net
+	VariantSpecialChar       Variant = "special-char"       // https://app.example.com-evil.net, https://app.example.com_.evil.net
+	VariantPort              Variant = "port"               // https://app.example.com:8443
+	VariantPortDigits        Variant = "port-digits"        // http://localhost:30000 for http://localhost:3000
+	VariantUnescapedDot      Variant = "unescaped-dot"      // https://appxexample.com
+	VariantSubstring         Variant = "substring"          // https://evilapp.example.com.evil.net
+	VariantCombined          Variant = "combined"           // https://adminapp.example.com for app.example.com and admin.example.com
+	VariantIPLiteral         Variant = "ip-literal"         // https://203.0.113.7, https://[2001:db8::7]
+	VariantLoopback          Variant = "loopback"           // http://localhost, http://127.0.0.1, http://[::1]
+	VariantTrailingDot       Variant = "trailing-dot"       // https://app.example.com.
+	VariantUppercase         Variant = "uppercase"          // https://APP.EXAMPLE.COM
 )
 
 // variantCode is the finding a readable variant raises on its own.
 var variantCode = map[Variant]Code{
-	VariantReflection:   OriginReflected,
-	VariantNull:         NullOriginAllowed,
-	VariantInsecure:     InsecureOriginAllowed,
-	VariantSibling:      SubdomainAllowed,
-	VariantChild:        SubdomainAllowed,
-	VariantApex:         SubdomainAllowed,
-	VariantEmptyLabel:   OriginEmptyLabel,
-	VariantSuffix:       OriginSuffixBypass,
-	VariantPrefix:       OriginPrefixBypass,
-	VariantSpecialChar:  OriginPrefixBypass,
-	VariantPort:         OriginPortIgnored,
-	VariantUnescapedDot: OriginUnescapedDot,
+	VariantReflection:        OriginReflected,
+	VariantNull:              NullOriginAllowed,
+	VariantInsecure:          InsecureOriginAllowed,
+	VariantSibling:           SubdomainAllowed,
+	VariantChild:             SubdomainAllowed,
+	VariantApex:              SubdomainAllowed,
+	VariantEmptyLabel:        OriginEmptyLabel,
+	VariantSuffix:            OriginSuffixBypass,
+	VariantRegistrableSuffix: OriginSuffixBypass,
+	VariantPrefix:            OriginPrefixBypass,
+	VariantSpecialChar:       OriginPrefixBypass,
+	VariantPort:              OriginPortIgnored,
+	VariantPortDigits:        OriginPrefixBypass,
+	VariantUnescapedDot:      OriginUnescapedDot,
+	VariantSubstring:         OriginSubstringBypass,
+	VariantCombined:          OriginCombinedHost,
+	VariantIPLiteral:         IPOriginAllowed,
+	VariantLoopback:          LoopbackOriginAllowed,
+	VariantTrailingDot:       OriginTrailingDot,
+	VariantUppercase:         OriginCaseInsensitive,
 }
 
 // variantDominators lists, broadest first, the variants whose flaw also
 // explains a readable variant: a server that reflects every origin also
-// lets null in; one that trusts *.example.com also trusts
-// evilapp.example.com; a prefix match also accepts app.example.com_.x and
-// app.example.com:8443. A readable variant is reported under the code of
-// the first readable one in its list, so each flaw gets its own code once.
+// lets null in; one that trusts every host ending with example.com also
+// trusts crosscheck.example.com and evilapp.example.com; a prefix match also
+// accepts app.example.com_.x and app.example.com:8443; a substring match
+// accepts the prefix and suffix variants. A readable variant is reported
+// under the code of the first readable one in its list (with the same base
+// and shape) that explains it, so each flaw gets its own code once: the
+// simplest explanation.
 var variantDominators = map[Variant][]Variant{
-	VariantNull:         {VariantReflection},
-	VariantInsecure:     {VariantReflection},
-	VariantSibling:      {VariantReflection},
-	VariantChild:        {VariantReflection, VariantSibling, VariantSuffix},
-	VariantApex:         {VariantReflection, VariantSuffix},
-	VariantEmptyLabel:   {VariantReflection, VariantSuffix},
-	VariantSuffix:       {VariantReflection, VariantSibling},
-	VariantPrefix:       {VariantReflection},
-	VariantSpecialChar:  {VariantReflection, VariantPrefix},
-	VariantPort:         {VariantReflection, VariantPrefix},
-	VariantUnescapedDot: {VariantReflection},
+	VariantNull:              {VariantReflection},
+	VariantInsecure:          {VariantReflection, VariantSubstring},
+	VariantSibling:           {VariantReflection, VariantRegistrableSuffix},
+	VariantChild:             {VariantReflection, VariantRegistrableSuffix, VariantSibling, VariantSubstring, VariantSuffix},
+	VariantApex:              {VariantReflection, VariantRegistrableSuffix, VariantSuffix},
+	VariantEmptyLabel:        {VariantReflection, VariantRegistrableSuffix, VariantSuffix},
+	VariantSuffix:            {VariantReflection, VariantRegistrableSuffix, VariantSibling, VariantSubstring},
+	VariantRegistrableSuffix: {VariantReflection},
+	VariantPrefix:            {VariantReflection, VariantSubstring},
+	VariantSpecialChar:       {VariantReflection, VariantSubstring, VariantPrefix},
+	VariantPort:              {VariantReflection, VariantSubstring, VariantPrefix},
+	VariantPortDigits:        {VariantReflection, VariantSubstring, VariantPrefix, VariantPort},
+	VariantUnescapedDot:      {VariantReflection, VariantRegistrableSuffix},
+	VariantSubstring:         {VariantReflection},
+	VariantCombined:          {VariantReflection, VariantRegistrableSuffix, VariantSibling, VariantSubstring, VariantSuffix},
+	VariantIPLiteral:         {VariantReflection},
+	VariantLoopback:          {VariantReflection},
+	VariantTrailingDot:       {VariantReflection, VariantSubstring, VariantPrefix},
+	VariantUppercase:         {VariantReflection},
 }
 
 // Probe origins and values that no sensible policy allows.
 const (
-	attackerOrigin  = "https://attacker.example.net"
+	probeLabel     = "crosscheck"
+	evilLabel      = "evil"
+	evilDomain     = "evil.net"
+	unlistedHeader = "X-Crosscheck-Unlisted"
+	sampleHeader   = "X-Crosscheck-Probe"
+	// maxCombined bounds the combined-host probes of a policy with many
+	// origins (each ordered pair of allowed hosts gives one).
+	maxCombined = 16
+)
+
+// The origins the reflection probe may use, the first one unrelated to the
+// policy's registrable domains; the sample origin for "*" policies; the
+// IP-literal and loopback origins.
+var (
+	attackerOrigins = []string{"https://attacker.example.net", "https://attacker.example.org", "https://attacker.example"}
 	anyOriginSample = "https://client.example.org"
-	probeLabel      = "crosscheck"
-	evilSuffix      = ".evil.net"
-	unlistedHeader  = "X-Crosscheck-Unlisted"
-	sampleHeader    = "X-Crosscheck-Probe"
+	ipLiteralHosts  = []string{"203.0.113.7", "[2001:db8::7]"}
+	loopbackOrigins = []string{"http://localhost", "http://127.0.0.1", "http://[::1]"}
 )
 
 // shape is the form of a probe request apart from its origin: "simple" is a
@@ -129,8 +170,10 @@ func plan(target string, p Policy) []probe {
 		creds = spec.CredentialsInclude
 	}
 	targetOrigin, _ := spec.URLOrigin(target)
-	var out []probe
-	seen := map[string]bool{}
+	hostiles := hostileOrigins(p, targetOrigin)
+	// Room for every probe: appending copies probes, which are large.
+	out := make([]probe, 0, 2*len(hostiles)+4*len(p.AllowOrigins)*max(1, len(p.AllowMethods))+4)
+	seen := make(map[string]bool, cap(out))
 	add := func(pr probe) {
 		pr.req.URL = target
 		key := pr.req.Origin + "|" + pr.req.Method + "|" + headerKey(pr.req.Headers) + "|" + strconv.FormatBool(pr.preflightOnly)
@@ -177,13 +220,14 @@ func plan(target string, p Policy) []probe {
 	if pre, ok := preflightedShape(methods, headers); ok {
 		shapes = append(shapes, pre)
 	}
-	hostiles := hostileOrigins(p)
 	for _, h := range hostiles {
 		if p.AllowsOrigin(h.origin) {
 			continue
 		}
+		// Same-origin with the target (scheme, host and port): not a CORS
+		// request.
 		if o, err := spec.ParseOrigin(h.origin); err == nil && o.SameOrigin(targetOrigin) {
-			continue // same-origin with the target: not a CORS request
+			continue
 		}
 		for i, s := range shapes {
 			r := s
@@ -223,6 +267,7 @@ func plan(target string, p Policy) []probe {
 		creds        spec.Credentials
 	}
 	decided := map[shapeKey]spec.Verdict{}
+	sameOrigin := map[string]bool{}
 	for i := range out {
 		pr := &out[i]
 		if pr.shape == "" && pr.req.Method == "GET" && len(pr.req.Headers) == 0 && !pr.preflightOnly {
@@ -231,8 +276,13 @@ func plan(target string, p Policy) []probe {
 		if pr.kind == KindNoOrigin {
 			continue
 		}
-		o, err := spec.ParseOrigin(pr.req.Origin)
-		k := shapeKey{err == nil && o.SameOrigin(targetOrigin), pr.req.Method, headerKey(pr.req.Headers), pr.req.Credentials}
+		same, ok := sameOrigin[pr.req.Origin]
+		if !ok {
+			o, err := spec.ParseOrigin(pr.req.Origin)
+			same = err == nil && o.SameOrigin(targetOrigin)
+			sameOrigin[pr.req.Origin] = same
+		}
+		k := shapeKey{same, pr.req.Method, headerKey(pr.req.Headers), pr.req.Credentials}
 		v, ok := decided[k]
 		if !ok {
 			v = spec.Judge(spec.Exchange{Request: pr.req})
@@ -345,85 +395,172 @@ type hostile struct {
 }
 
 // hostileOrigins derives the hostile origins from the policy's allowed
-// origins and patterns, plus the two unrelated ones (an arbitrary origin
-// and null).
-func hostileOrigins(p Policy) []hostile {
+// origins and patterns, plus the ones unrelated to them (an arbitrary
+// origin, null, IP literals, loopback). target is the target's origin: a
+// port variant that would be the target itself takes another port.
+func hostileOrigins(p Policy, target spec.Origin) []hostile {
 	if p.anyOrigin() {
 		return nil
 	}
+	ownDomains := p.registrableDomains()
 	out := []hostile{
-		{VariantReflection, "", attackerOrigin},
+		{VariantReflection, "", reflectionOrigin(ownDomains)},
 		{VariantNull, "", "null"},
 	}
+	// An origin the variant may use: not allowed by the policy, not the
+	// target itself.
+	usable := func(origin string) bool {
+		if p.AllowsOrigin(origin) {
+			return false
+		}
+		o, err := spec.ParseOrigin(origin)
+		return err != nil || !o.SameOrigin(target)
+	}
+	type fixed struct {
+		base, scheme, host, port, domain string
+		pattern, ip                      bool
+	}
+	var bases []fixed
 	for _, a := range p.AllowOrigins {
-		var scheme, host, port, domain string
-		isPattern := strings.Contains(a, "*")
-		if isPattern {
+		if strings.Contains(a, "*") {
 			pt, err := parsePattern(a)
 			if err != nil {
 				continue
 			}
-			scheme, host, port, domain = pt.scheme, probeLabel+"."+pt.domain, pt.port, pt.domain
-		} else {
-			o, err := spec.ParseOrigin(a)
-			if err != nil || o.Opaque {
-				continue
-			}
-			scheme, host, port, domain = o.Scheme, o.Host, o.Port, o.Host
+			bases = append(bases, fixed{a, pt.scheme, probeLabel + "." + pt.domain, pt.port, pt.domain, true, false})
+			continue
 		}
-		add := func(v Variant, origin string) { out = append(out, hostile{v, a, origin}) }
-		isIP := strings.HasPrefix(host, "[")
-		if _, err := netip.ParseAddr(host); err == nil {
-			isIP = true
+		o, err := spec.ParseOrigin(a)
+		if err != nil || o.Opaque {
+			continue
 		}
+		bases = append(bases, fixed{a, o.Scheme, o.Host, o.Port, o.Host, false, isIPHost(o.Host)})
+	}
+	for _, b := range bases {
+		add := func(v Variant, origin string) { out = append(out, hostile{v, b.base, origin}) }
+		scheme, host, port, domain := b.scheme, b.host, b.port, b.domain
+		ipv6 := strings.HasPrefix(host, "[")
 		if scheme == "https" {
 			add(VariantInsecure, joinOrigin("http", host, port))
 		}
-		if !isIP {
-			if isPattern {
+		if !b.ip {
+			if b.pattern {
 				add(VariantApex, joinOrigin(scheme, domain, port))
 				add(VariantEmptyLabel, joinOrigin(scheme, "."+domain, port))
+				add(VariantEmptyLabel, joinOrigin(scheme, probeLabel+".."+domain, port))
 			} else {
 				if labels := strings.Split(host, "."); len(labels) >= 3 {
 					add(VariantSibling, joinOrigin(scheme, probeLabel+"."+strings.Join(labels[1:], "."), port))
 				}
 				add(VariantChild, joinOrigin(scheme, probeLabel+"."+host, port))
 			}
-			add(VariantSuffix, joinOrigin(scheme, "evil"+domain, port))
-		}
-		add(VariantPrefix, joinOrigin(scheme, host+evilSuffix, port))
-		add(VariantSpecialChar, joinOrigin(scheme, host+"_"+evilSuffix, port))
-		add(VariantSpecialChar, joinOrigin(scheme, host+"`"+evilSuffix, port))
-		add(VariantPort, joinOrigin(scheme, host, otherPort(scheme, port)))
-		if !isIP {
-			// Each dot of the allowed part of the host matching any byte.
-			lit := host
-			start := 0
-			if isPattern {
-				start = len(probeLabel) + 1
+			add(VariantSuffix, joinOrigin(scheme, evilLabel+domain, port))
+			if reg := registrableDomain(domain); reg != "" && reg != domain {
+				add(VariantRegistrableSuffix, joinOrigin(scheme, evilLabel+reg, port))
 			}
-			for i := start; i < len(lit); i++ {
-				if lit[i] == '.' {
-					add(VariantUnescapedDot, joinOrigin(scheme, lit[:i]+"x"+lit[i+1:], port))
+		}
+		if !ipv6 {
+			add(VariantPrefix, joinOrigin(scheme, host+"."+evilDomain, port))
+			add(VariantSpecialChar, joinOrigin(scheme, host+"-"+evilDomain, port))
+			add(VariantSpecialChar, joinOrigin(scheme, host+"_."+evilDomain, port))
+			add(VariantSpecialChar, joinOrigin(scheme, host+"`."+evilDomain, port))
+			add(VariantSubstring, joinOrigin(scheme, evilLabel+domain+"."+evilDomain, port))
+		}
+		for _, pt := range otherPorts(scheme, port) {
+			if o := joinOrigin(scheme, host, pt); usable(o) {
+				add(VariantPort, o)
+				break
+			}
+		}
+		if port != "" {
+			for d := range 10 {
+				pt := port + strconv.Itoa(d)
+				if n, _ := strconv.Atoi(pt); n > 65535 {
+					break
+				}
+				if o := joinOrigin(scheme, host, pt); usable(o) {
+					add(VariantPortDigits, o)
+					break
 				}
 			}
 		}
+		if !b.ip {
+			// Each dot of the allowed part of the host matching any byte.
+			start := 0
+			if b.pattern {
+				start = len(probeLabel) + 1
+			}
+			for i := start; i < len(host); i++ {
+				if host[i] == '.' {
+					add(VariantUnescapedDot, joinOrigin(scheme, host[:i]+"x"+host[i+1:], port))
+				}
+			}
+			add(VariantTrailingDot, joinOrigin(scheme, host+".", port))
+			add(VariantUppercase, joinOrigin(scheme, strings.ToUpper(host), port))
+		}
+	}
+	// Combined hosts: the first label of one allowed host joined to another
+	// allowed host (or pattern domain), both orders, reported against the
+	// host it ends with.
+	n := 0
+	for _, b := range bases {
+		for _, a := range bases {
+			if a.domain == b.domain || a.pattern || a.ip || b.ip || n == maxCombined {
+				continue
+			}
+			label, _, _ := strings.Cut(a.domain, ".")
+			out = append(out, hostile{VariantCombined, b.base, joinOrigin(b.scheme, label+b.domain, b.port)})
+			n++
+		}
+	}
+	scheme := "https"
+	if len(bases) > 0 {
+		scheme = bases[0].scheme
+	}
+	for _, h := range ipLiteralHosts {
+		out = append(out, hostile{VariantIPLiteral, "", scheme + "://" + h})
+	}
+	for _, o := range loopbackOrigins {
+		out = append(out, hostile{VariantLoopback, "", o})
 	}
 	return out
 }
 
-// otherPort returns a port that differs from port (the scheme's default when
-// empty).
-func otherPort(scheme, port string) string {
+// reflectionOrigin is the first attacker origin outside the policy's
+// registrable domains.
+func reflectionOrigin(own map[string]bool) string {
+	for _, o := range attackerOrigins {
+		if !own[registrableDomain(strings.TrimPrefix(o, "https://"))] {
+			return o
+		}
+	}
+	return attackerOrigins[len(attackerOrigins)-1]
+}
+
+// isIPHost reports whether a serialized host is an IP address.
+func isIPHost(host string) bool {
+	if strings.HasPrefix(host, "[") {
+		return true
+	}
+	_, err := netip.ParseAddr(host)
+	return err == nil
+}
+
+// otherPorts returns ports that differ from port (the scheme's default
+// when empty), the first choices first.
+func otherPorts(scheme, port string) []string {
 	if port == "" {
 		if scheme == "http" {
-			return "8080"
+			return []string{"8080", "8081", "8000"}
 		}
-		return "8443"
+		return []string{"8443", "8444", "9443"}
 	}
 	n, _ := strconv.Atoi(port)
-	if n >= 65535 {
-		return strconv.Itoa(n - 1)
+	var out []string
+	for _, d := range []int{1, 2, 3, -1, -2} {
+		if m := n + d; m > 0 && m <= 65535 {
+			out = append(out, strconv.Itoa(m))
+		}
 	}
-	return strconv.Itoa(n + 1)
+	return out
 }

@@ -11,7 +11,8 @@ import (
 	"github.com/crosscheck-dev/crosscheck/spec"
 )
 
-// Conforms reports whether the target produced no findings.
+// Conforms reports whether the target produced no findings at all, at any
+// severity (Passed applies the fail threshold).
 func (r *Report) Conforms() bool { return len(r.Findings) == 0 }
 
 // groups returns the findings grouped by code, most severe first.
@@ -24,11 +25,11 @@ func (r *Report) groups() [][]Finding {
 		}
 		byCode[f.Code] = append(byCode[f.Code], f)
 	}
-	rank := map[Severity]int{High: 0, Medium: 1, Low: 2}
+	rank := func(s Severity) int { return 3 - s.rank() }
 	worst := func(c Code) int {
-		w := 3
+		w := 4
 		for _, f := range byCode[c] {
-			w = min(w, rank[f.Severity])
+			w = min(w, rank(f.Severity))
 		}
 		return w
 	}
@@ -51,7 +52,7 @@ func (r *Report) groups() [][]Finding {
 			return 1
 		}
 		slices.SortStableFunc(g, func(a, b Finding) int {
-			if d := rank[a.Severity] - rank[b.Severity]; d != 0 {
+			if d := rank(a.Severity) - rank(b.Severity); d != 0 {
 				return d
 			}
 			return own(a) - own(b)
@@ -75,6 +76,7 @@ func WriteText(w io.Writer, r *Report) error {
 			ew.printf(" (%d probes)", len(g))
 		}
 		ew.printf("\n  %s\n", f.Detail)
+		ew.printf("  why %s: %s\n", f.Severity, f.Rationale)
 		ew.printf("  probe: %s\n", f.Probe.ID)
 		writeExchange(ew, "preflight", f.Probe.Preflight)
 		writeExchange(ew, "request", f.Probe.Actual)
@@ -88,19 +90,46 @@ func WriteText(w io.Writer, r *Report) error {
 			}
 			ew.printf("  also: %s\n", o.Probe.ID)
 		}
-		ew.printf("  fix: %s\n", f.Code.DocURL())
+		ew.printf("  fix: %s (%s)\n", f.Code.HelpCommand(), f.Code.DocRef())
 	}
-	ew.printf("\n")
-	if r.Conforms() {
-		ew.printf("PASS  the target conforms to its policy (%d probes)\n", len(r.Probes))
-	} else {
-		codes := make([]string, 0)
-		for _, c := range r.Codes() {
-			codes = append(codes, string(c))
-		}
-		ew.printf("FAIL  %d findings: %s\n", len(r.Findings), strings.Join(codes, ", "))
-	}
+	ew.printf("\n%s\n", r.Summary())
 	return ew.err
+}
+
+// Summary is the one-line verdict: PASS or FAIL under the fail threshold,
+// with the codes found.
+func (r *Report) Summary() string {
+	failing := r.Failing()
+	switch {
+	case r.Conforms():
+		return fmt.Sprintf("PASS  the target conforms to its policy (%d probes)", len(r.Probes))
+	case len(failing) == 0:
+		return fmt.Sprintf("PASS  %d findings, all below the fail threshold (%s): %s", len(r.Findings), r.failOn(), joinCodes(codesOf(r.Findings)))
+	}
+	s := fmt.Sprintf("FAIL  %d findings at %s or above: %s", len(failing), r.failOn(), joinCodes(codesOf(failing)))
+	var below []Finding
+	for _, f := range r.Findings {
+		if !f.Severity.AtLeast(r.failOn()) {
+			below = append(below, f)
+		}
+	}
+	if len(below) > 0 {
+		s += fmt.Sprintf(" (and %d below: %s)", len(below), joinCodes(codesOf(below)))
+	}
+	return s
+}
+
+// codesOf returns the sorted, de-duplicated codes of fs.
+func codesOf(fs []Finding) []Code {
+	return (&Report{Findings: fs}).Codes()
+}
+
+func joinCodes(cs []Code) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ", ")
 }
 
 func describePolicy(p Policy) string {
@@ -187,19 +216,24 @@ type (
 		Target   string        `json:"target"`
 		Policy   Policy        `json:"policy"`
 		Conforms bool          `json:"conforms"`
+		FailOn   Severity      `json:"failOn"`
+		Passed   bool          `json:"passed"`
 		Codes    []Code        `json:"codes"`
 		Findings []jsonFinding `json:"findings"`
 		Probes   []jsonProbe   `json:"probes"`
 	}
 	jsonFinding struct {
-		Code     Code        `json:"code"`
-		Severity Severity    `json:"severity"`
-		Title    string      `json:"title"`
-		Detail   string      `json:"detail"`
-		Reason   spec.Reason `json:"reason,omitempty"`
-		SpecURL  string      `json:"specURL,omitempty"`
-		DocURL   string      `json:"docURL"`
-		Probe    jsonProbe   `json:"probe"`
+		Code      Code        `json:"code"`
+		Severity  Severity    `json:"severity"`
+		Rationale string      `json:"rationale"`
+		Fails     bool        `json:"fails"`
+		Title     string      `json:"title"`
+		Detail    string      `json:"detail"`
+		Reason    spec.Reason `json:"reason,omitempty"`
+		SpecURL   string      `json:"specURL,omitempty"`
+		DocURL    string      `json:"docURL"` // repository-relative: docs/findings.md#code
+		Help      string      `json:"help"`   // the command that prints the documentation
+		Probe     jsonProbe   `json:"probe"`
 	}
 	jsonProbe struct {
 		ID            string           `json:"id"`
@@ -260,15 +294,16 @@ func WriteJSON(w io.Writer, r *Report) error {
 
 func toJSON(r *Report) jsonReport {
 	byProbe := findingsByProbe(r)
-	out := jsonReport{Target: r.Target, Policy: r.Policy, Conforms: r.Conforms(), Codes: r.Codes(),
-		Findings: []jsonFinding{}, Probes: []jsonProbe{}}
+	out := jsonReport{Target: r.Target, Policy: r.Policy, Conforms: r.Conforms(), FailOn: r.failOn(), Passed: r.Passed(),
+		Codes: r.Codes(), Findings: []jsonFinding{}, Probes: []jsonProbe{}}
 	if out.Codes == nil {
 		out.Codes = []Code{}
 	}
 	for _, f := range r.Findings {
 		out.Findings = append(out.Findings, jsonFinding{
-			Code: f.Code, Severity: f.Severity, Title: f.Title, Detail: f.Detail, Reason: f.Reason,
-			SpecURL: f.Reason.SpecURL(), DocURL: f.Code.DocURL(), Probe: probeJSON(f.Probe, nil),
+			Code: f.Code, Severity: f.Severity, Rationale: f.Rationale, Fails: f.Severity.AtLeast(r.failOn()),
+			Title: f.Title, Detail: f.Detail, Reason: f.Reason, SpecURL: f.Reason.SpecURL(),
+			DocURL: f.Code.DocRef(), Help: f.Code.HelpCommand(), Probe: probeJSON(f.Probe, nil),
 		})
 	}
 	for _, p := range r.Probes {
@@ -354,6 +389,7 @@ type (
 		Classname string        `xml:"classname,attr"`
 		Failures  []junitResult `xml:"failure"`
 		Error     *junitResult  `xml:"error"`
+		SystemOut string        `xml:"system-out,omitempty"`
 	}
 	junitResult struct {
 		Message string `xml:"message,attr"`
@@ -364,8 +400,9 @@ type (
 
 // WriteJUnit writes the report as JUnit XML for CI dashboards: one
 // testsuite for the target and one testcase per probe, failed with one
-// <failure> per finding the probe showed, or in <error> when the probe could
-// not be completed.
+// <failure> per finding at or above the fail threshold the probe showed
+// (findings below it go to the testcase's <system-out>), or in <error> when
+// the probe could not be completed.
 func WriteJUnit(w io.Writer, r *Report) error { return WriteJUnitAll(w, r) }
 
 // WriteJUnitAll writes several reports as one JUnit document, a testsuite
@@ -380,18 +417,26 @@ func WriteJUnitAll(w io.Writer, reports ...*Report) error {
 		s := junitSuite{Name: r.Target, Properties: []junitProperty{{"policy", describePolicy(r.Policy)}}}
 		for _, p := range r.Probes {
 			c := junitCase{Name: p.ID, Classname: "crosscheck." + string(p.Kind)}
+			var below strings.Builder
 			for _, f := range byProbe[p.ID] {
 				var b strings.Builder
 				ew := &errWriter{w: &b}
 				ew.printf("%s\n", f.Detail)
+				ew.printf("why %s: %s\n", f.Severity, f.Rationale)
 				writeExchange(ew, "preflight", p.Preflight)
 				writeExchange(ew, "request", p.Actual)
 				if f.Reason != "" {
 					ew.printf("spec: %s\n", f.Reason.SpecURL())
 				}
-				ew.printf("fix: %s\n", f.Code.DocURL())
-				c.Failures = append(c.Failures, junitResult{Message: fmt.Sprintf("%s [%s]: %s", f.Code, f.Severity, f.Title), Type: string(f.Code), Text: b.String()})
+				ew.printf("fix: %s (%s)\n", f.Code.HelpCommand(), f.Code.DocRef())
+				msg := fmt.Sprintf("%s [%s]: %s", f.Code, f.Severity, f.Title)
+				if !f.Severity.AtLeast(r.failOn()) {
+					fmt.Fprintf(&below, "finding below the fail threshold (%s): %s\n%s", r.failOn(), msg, b.String())
+					continue
+				}
+				c.Failures = append(c.Failures, junitResult{Message: msg, Type: string(f.Code), Text: b.String()})
 			}
+			c.SystemOut = below.String()
 			if p.Err != "" && len(c.Failures) == 0 {
 				c.Error = &junitResult{Message: p.Err, Type: "probe-error"}
 				s.Errors++

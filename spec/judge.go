@@ -13,7 +13,7 @@ type Step struct {
 // compare with.
 type SentRequest struct {
 	Preflight bool   // an OPTIONS preflight rather than the actual request
-	URL       string // the URL requested
+	URL       string // the URL requested, as on the wire: serialized scheme and host, no userinfo, no fragment
 	Method    string // OPTIONS for a preflight
 	Origin    string // the Origin header, "" when none is sent
 	// ACRM and ACRH are the Access-Control-Request-Method and

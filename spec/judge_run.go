@@ -72,7 +72,7 @@ func (j *judge) run(ex *Exchange) Verdict {
 			if j.trace != nil {
 				j.step("", "main-fetch", "%s is same-origin with the request origin %s: no CORS protocol (response tainting basic)", j.curStr, j.originStr)
 			}
-			j.sent(SentRequest{URL: j.curStr, Method: j.method, Origin: j.sameOriginOriginHeader()})
+			j.sent(SentRequest{URL: j.cur.wireURL(), Method: j.method, Origin: j.sameOriginOriginHeader()})
 		} else {
 			if !j.corsTaint {
 				if j.trace != nil {
@@ -83,7 +83,7 @@ func (j *judge) run(ex *Exchange) Verdict {
 			if v, stop := j.maybePreflight(ex, hop); stop {
 				return v
 			}
-			j.sent(SentRequest{URL: j.curStr, Method: j.method, Origin: j.serializedOrigin()})
+			j.sent(SentRequest{URL: j.cur.wireURL(), Method: j.method, Origin: j.serializedOrigin()})
 		}
 		if hop < len(ex.Redirects) && ex.Redirects[hop].Location != "" {
 			if v, stop := j.redirect(&ex.Redirects[hop], hop); stop {
@@ -242,7 +242,7 @@ func (j *judge) preflightRequest() PreflightRequest {
 // to the current URL with the serialized origin, the method, and the
 // CORS-unsafe header names lowercased, sorted and joined by ",".
 func (j *judge) preflightSent() SentRequest {
-	return SentRequest{Preflight: true, URL: j.curStr, Method: "OPTIONS", Origin: j.serializedOrigin(),
+	return SentRequest{Preflight: true, URL: j.cur.wireURL(), Method: "OPTIONS", Origin: j.serializedOrigin(),
 		ACRM: j.method, ACRH: strings.Join(UnsafeRequestHeaderNames(j.headers), ",")}
 }
 

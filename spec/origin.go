@@ -134,6 +134,40 @@ func (u urlParts) origin() Origin {
 	return Origin{Scheme: toLower(u.scheme), Host: host, Port: u.port}
 }
 
+// wireURL is the URL as a server receives the request: the scheme and host
+// serialized as the URL Standard does (lowercase, IP addresses in their
+// serialized form, the default port elided), no userinfo (it never goes on
+// the wire), the path ("/" when empty; a backslash is a slash in special
+// URLs) and query as written, no fragment.
+func (u urlParts) wireURL() string {
+	o := u.origin()
+	if !u.hasAuthority {
+		s, _, _ := strings.Cut(toLower(u.scheme)+":"+u.rest, "#")
+		return s
+	}
+	rest, _, _ := strings.Cut(u.rest, "#")
+	path, query, hasQuery := strings.Cut(rest, "?")
+	path = strings.ReplaceAll(path, "\\", "/")
+	if path == "" {
+		path = "/"
+	}
+	var b strings.Builder
+	b.Grow(len(o.Scheme) + 3 + len(o.Host) + 6 + len(rest) + 1)
+	b.WriteString(o.Scheme)
+	b.WriteString("://")
+	b.WriteString(o.Host)
+	if o.Port != "" {
+		b.WriteByte(':')
+		b.WriteString(o.Port)
+	}
+	b.WriteString(path)
+	if hasQuery {
+		b.WriteByte('?')
+		b.WriteString(query)
+	}
+	return b.String()
+}
+
 // isHTTPScheme reports whether u's scheme is http or https.
 func (u urlParts) isHTTPScheme() bool {
 	return equalFold(u.scheme, "http") || equalFold(u.scheme, "https")

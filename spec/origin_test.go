@@ -160,3 +160,27 @@ func TestMethods(t *testing.T) {
 		}
 	}
 }
+
+func TestWireURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://api.example/data?q=1#frag", "https://api.example/data?q=1"},
+		{"HTTPS://API.Example:443/a", "https://api.example/a"},
+		{"http://api.example:8080", "http://api.example:8080/"},
+		{"https://user:pass@api.example/x", "https://api.example/x"},
+		{"https://:@api.example/x", "https://api.example/x"},
+		{"https://api.example\\a\\b?x\\y", "https://api.example/a/b?x\\y"},
+		{"http://0x7f.1/", "http://127.0.0.1/"},
+		{"https://[0:0::1]:0443/", "https://[::1]/"},
+		{"data:text/plain,hi#x", "data:text/plain,hi"},
+	}
+	for _, tt := range tests {
+		u, ok := parseAbsoluteURL(tt.in)
+		if !ok {
+			t.Errorf("parseAbsoluteURL(%q) failed", tt.in)
+			continue
+		}
+		if got := u.wireURL(); got != tt.want {
+			t.Errorf("wireURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

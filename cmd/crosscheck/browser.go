@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -19,7 +20,7 @@ import (
 func init() {
 	register(command{
 		name:    "browser",
-		summary: "replay cases in headless Chromium; compare Chrome and the model with the table",
+		summary: "replay cases in real browsers (Chrome, Firefox, WebKit); compare each with the table and the model",
 		run:     runBrowser,
 	})
 }
@@ -37,13 +38,16 @@ func runBrowser(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&files, "cases", "case `FILE` to run (repeatable); default: the embedded table")
 	runRE := fs.String("run", "", "run only cases whose id matches `REGEXP`")
 	format := fs.String("format", "text", "output format: text or json")
-	parallel := fs.Int("parallel", 1, "`N` browser tabs running batches of fetches at the same time")
+	parallel := fs.Int("parallel", 1, "`N` batches of fetches at the same time per engine (Chrome: tabs)")
+	verbose := fs.Bool("v", false, "print progress (browser versions, pages, batches) on stderr")
+	engine := fs.String("engine", "", "`ENGINE` to run: "+strings.Join(browser.EngineNames(), ", ")+", or all (repeatable as a comma list); default: every engine installed")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crosscheck browser [--cases FILE]... [--run REGEXP] [--format text|json] [--parallel N]")
+		fmt.Fprintln(stderr, "Usage: crosscheck browser [--engine chrome|firefox|webkit|all] [--cases FILE]... [--run REGEXP] [--format text|json] [--parallel N]")
 		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Replays each case in headless Chromium (its real origin and URL, hosts mapped to a")
-		fmt.Fprintln(stderr, "case server on 127.0.0.1) and compares Chrome's outcome and CorsError with the table")
-		fmt.Fprintln(stderr, "(browsers.chrome when recorded, else expect), and the model with expect.")
+		fmt.Fprintln(stderr, "Replays each case in real browsers (its real origin and URL, hosts mapped to a case")
+		fmt.Fprintln(stderr, "server on 127.0.0.1) and compares each engine's verdict and the requests the server")
+		fmt.Fprintln(stderr, "received with the table (the engine's records for the running version over expect,")
+		fmt.Fprintln(stderr, "and the model's requests), and the model with expect.")
 		fmt.Fprintf(stderr, "Chromium: $%s, else the usual names on PATH.\n", browser.ChromiumEnv)
 		fmt.Fprintln(stderr, "Exit: 0 all agree, 1 a disagreement, 2 could not run.")
 		fmt.Fprintln(stderr)
@@ -64,6 +68,19 @@ func runBrowser(args []string, stdout, stderr io.Writer) int {
 	}
 	if *parallel < 1 || *parallel > 16 {
 		problems = append(problems, fmt.Sprintf("--parallel: %d is not between 1 and 16", *parallel))
+	}
+	var engines []string
+	for _, e := range strings.Split(*engine, ",") {
+		switch e = strings.TrimSpace(e); e {
+		case "":
+		case "all":
+			engines = append(engines, browser.EngineNames()...)
+		default:
+			if !slices.Contains(browser.EngineNames(), e) {
+				problems = append(problems, fmt.Sprintf("--engine: %q is not %s or all", e, strings.Join(browser.EngineNames(), ", ")))
+			}
+			engines = append(engines, e)
+		}
 	}
 	var re *regexp.Regexp
 	if *runRE != "" {
@@ -105,7 +122,12 @@ func runBrowser(args []string, stdout, stderr io.Writer) int {
 	// removes its profile before returning.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rep, err := browser.Verify(ctx, selected, browser.Options{Parallel: *parallel})
+	var logw io.Writer
+	if *verbose {
+		logw = stderr
+	}
+	slices.Sort(engines)
+	rep, err := browser.Verify(ctx, selected, browser.Options{Engines: slices.Compact(engines), Parallel: *parallel, Log: logw})
 	if err != nil {
 		fmt.Fprintf(stderr, "crosscheck browser: %v\n", err)
 		return exitError

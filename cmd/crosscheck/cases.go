@@ -34,6 +34,7 @@ Subcommands:
   show ID [FILE...]            one case's JSON and the model's verdict, step by step
   stats [FILE...]              counts by file, catalog group, outcome and reason
   check FILE...                validate case files and judge each case with the model
+  divergences [FILE...]        the browser records as Markdown (docs/browser-divergences.md)
 
 Without FILE, list, show and stats read the embedded table (cases/data/*.json).
 FILEs are read leniently: in expect, only outcome is required.
@@ -57,6 +58,8 @@ func runCases(args []string, stdout, stderr io.Writer) int {
 		return casesStats(args[1:], stdout, stderr)
 	case "check":
 		return casesCheck(args[1:], stdout, stderr)
+	case "divergences":
+		return casesDivergences(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "crosscheck cases: unknown subcommand %q\n\n", args[0])
 	fmt.Fprint(stderr, casesUsage)
@@ -227,15 +230,17 @@ func casesStats(args []string, stdout, stderr io.Writer) int {
 	perGroup := map[string]int{}
 	perOutcome := map[spec.Outcome]int{}
 	perReason := map[spec.Reason]int{}
-	chrome := 0
+	divergent := map[string]int{} // per engine
 	for _, c := range t.Cases {
 		perGroup[c.Group()]++
 		perOutcome[c.Expect.Outcome]++
 		if c.Expect.Reason != "" {
 			perReason[c.Expect.Reason]++
 		}
-		if c.Browsers != nil && c.Browsers.Chrome != nil {
-			chrome++
+		for e, recs := range c.Browsers {
+			if len(recs) > 0 {
+				divergent[e]++
+			}
 		}
 	}
 
@@ -269,7 +274,9 @@ func casesStats(args []string, stdout, stderr io.Writer) int {
 	for _, o := range []spec.Outcome{spec.Allowed, spec.Blocked} {
 		fmt.Fprintf(tw, "  %s\t%d\n", o, perOutcome[o])
 	}
-	fmt.Fprintf(tw, "  with a Chrome divergence\t%d\n", chrome)
+	for _, e := range cases.Engines {
+		fmt.Fprintf(tw, "  with a %s divergence\t%d\n", e, divergent[e])
+	}
 
 	fmt.Fprintln(tw, "\nby reason:")
 	for _, r := range spec.Reasons() {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -310,7 +312,7 @@ func TestCasesStatsFile(t *testing.T) {
 	if diff := cmp.Diff([]string{"testdata/cases-agree.json 3"}, section(stdout, "by file:")); diff != "" {
 		t.Errorf("by file mismatch (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"allowed 2", "blocked 1", "with a Chrome divergence 0"}, section(stdout, "by outcome:")); diff != "" {
+	if diff := cmp.Diff([]string{"allowed 2", "blocked 1", "with a chrome divergence 0", "with a firefox divergence 0", "with a webkit divergence 0"}, section(stdout, "by outcome:")); diff != "" {
 		t.Errorf("by outcome mismatch (-want +got):\n%s", diff)
 	}
 	var wantReasons []string
@@ -338,5 +340,51 @@ func TestCasesStatsEmbedded(t *testing.T) {
 	code, stdout, stderr := casesCLI(t, "cases", "stats")
 	if code != exitOK || strings.Contains(stdout, "<-") {
 		t.Errorf("stats: exit %d, want 0 and no flagged line; stderr: %s\n%s", code, stderr, stdout)
+	}
+}
+
+// TestDivergencesDocFresh keeps docs/browser-divergences.md in step with
+// the table's browser records: regenerate it with
+// `crosscheck cases divergences > docs/browser-divergences.md`.
+func TestDivergencesDocFresh(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := dispatch([]string{"cases", "divergences"}, &out, &errb); code != exitOK {
+		t.Fatalf("cases divergences: exit %d: %s", code, errb.String())
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "..", filepath.FromSlash(divergencesDoc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != string(doc) {
+		t.Errorf("%s is stale: run `go run ./cmd/crosscheck cases divergences > %s`", divergencesDoc, divergencesDoc)
+	}
+	// Every case with a record is on the page, once per record.
+	tbl, err := cases.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range tbl.Cases {
+		for _, e := range cases.Engines {
+			if n := len(c.Browsers[e]); n > 0 && strings.Count(out.String(), "- `"+c.ID+"` ("+e+" ") != n {
+				t.Errorf("%s: %d %s records, not all listed with their notes", c.ID, n, e)
+			}
+		}
+	}
+}
+
+func TestDescribeResult(t *testing.T) {
+	yes := true
+	tests := []struct {
+		r    cases.Result
+		want string
+	}{
+		{cases.Result{Outcome: spec.Allowed}, "allowed"},
+		{cases.Result{Outcome: spec.Allowed, Preflight: &yes, ExposedHeaders: []string{"x-a", "x-b"}}, "allowed, preflight, exposes x-a x-b"},
+		{cases.Result{Outcome: spec.Blocked, BlockedAt: spec.StagePreflight, Reason: spec.HeaderNotAllowed, Preflight: &yes}, "blocked at preflight (`header-not-allowed`), preflight"},
+	}
+	for _, tt := range tests {
+		if got := describeResult(tt.r); got != tt.want {
+			t.Errorf("describeResult(%+v) = %q, want %q", tt.r, got, tt.want)
+		}
 	}
 }

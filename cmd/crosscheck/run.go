@@ -45,9 +45,16 @@ and flawed ones, all declaring the same policy) and certifies each. The demo
 exits 0 when every demo target yields exactly the findings it is built to
 show, since that is what it demonstrates.
 
-Exit codes: 0 the target conforms (demo: every target as expected),
-1 findings (demo: a target did not yield its expected findings),
-2 could not run (bad flags or policy, unreachable or broken target).
+Every finding has a severity decided from its evidence — high, medium, low
+or info (who can exploit it: anyone, the owner's hosts or the network path,
+the victim's machine, nobody through a browser) — and a one-line rationale.
+Findings at the --fail-on severity or above fail the run; the others are
+reported only. 'crosscheck findings CODE' explains each code offline.
+
+Exit codes: 0 no finding at --fail-on or above (demo: every target as
+expected), 1 findings at --fail-on or above (demo: a target did not yield
+its expected findings), 2 could not run (bad flags or policy, unreachable
+or broken target).
 
 Flags:
 `
@@ -86,8 +93,9 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "crosscheck run: writing report: %v\n", err)
 		return exitError
 	}
-	if !rep.Conforms() {
-		fmt.Fprintf(stderr, "crosscheck run: %s: %d findings: %s\n", f.target, len(rep.Findings), joinCodes(rep.Codes()))
+	if failing := rep.Failing(); len(failing) > 0 {
+		fmt.Fprintf(stderr, "crosscheck run: %s: %d findings at %s or above: %s\n", f.target, len(failing), rep.FailOn,
+			joinCodes((&runner.Report{Findings: failing}).Codes()))
 		return exitFindings
 	}
 	return exitOK
@@ -101,7 +109,16 @@ func parseRunFlags(args []string, stdout, stderr io.Writer) (*runFlags, int) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.target, "target", "", "absolute http(s) `URL` to certify (omit for the demo)")
 	fs.StringVar(&f.policy, "policy", "", "policy `FILE` (JSON) the target declares")
-	fs.StringVar(&f.format, "format", "text", "report format: text, json or junit")
+	fs.StringVar(&f.format, "format", "text", "report format: text, json, junit or sarif")
+	f.opts.FailOn = runner.DefaultFailOn
+	fs.Func("fail-on", "fail on findings of this `severity` or above: high, medium, low or info (default low)", func(s string) error {
+		sev, err := runner.ParseSeverity(s)
+		if err != nil {
+			return errors.New("want high, medium, low or info")
+		}
+		f.opts.FailOn = sev
+		return nil
+	})
 	fs.DurationVar(&f.opts.Timeout, "timeout", runner.DefaultTimeout, "deadline for each request")
 	fs.IntVar(&f.opts.Concurrency, "concurrency", runner.DefaultConcurrency, "probes in flight at once")
 	fs.Func("rate", "at most `N/s` requests per second (0 = unlimited)", func(s string) error {
@@ -137,8 +154,8 @@ func parseRunFlags(args []string, stdout, stderr io.Writer) (*runFlags, int) {
 	if fs.NArg() > 0 {
 		probs = append(probs, fmt.Sprintf("unexpected arguments: %s", strings.Join(fs.Args(), " ")))
 	}
-	if !slices.Contains([]string{"text", "json", "junit"}, f.format) {
-		probs = append(probs, fmt.Sprintf("--format %q: want text, json or junit", f.format))
+	if !slices.Contains([]string{"text", "json", "junit", "sarif"}, f.format) {
+		probs = append(probs, fmt.Sprintf("--format %q: want text, json, junit or sarif", f.format))
 	}
 	if f.opts.Timeout <= 0 {
 		probs = append(probs, "--timeout must be positive")
@@ -167,6 +184,8 @@ func writeReport(w io.Writer, format string, rep *runner.Report) error {
 		return runner.WriteJSON(w, rep)
 	case "junit":
 		return runner.WriteJUnit(w, rep)
+	case "sarif":
+		return runner.WriteSARIF(w, rep)
 	}
 	return runner.WriteText(w, rep)
 }
@@ -211,6 +230,12 @@ func runDemo(ctx context.Context, f *runFlags, stdout, stderr io.Writer) int {
 			reports[i] = d.report
 		}
 		werr = runner.WriteJUnitAll(stdout, reports...)
+	case "sarif":
+		reports := make([]*runner.Report, len(results))
+		for i, d := range results {
+			reports[i] = d.report
+		}
+		werr = runner.WriteSARIF(stdout, reports...)
 	default:
 		werr = writeDemoText(stdout, results)
 	}
@@ -266,7 +291,7 @@ func writeDemoText(w io.Writer, results []demoResult) error {
 		if !d.asExpected() {
 			mark = "UNEXPECTED (want " + orNone(d.target.Expected) + ")"
 		}
-		fmt.Fprintf(&b, "  %-22s %-8s %s  — %s\n", d.target.Name, verdictWord(d.report), orNone(d.got), mark)
+		fmt.Fprintf(&b, "  %-22s %-8s %s  — %s\n", d.target.Name, verdictWord(d.report), withSeverities(d.report), mark)
 	}
 	b.WriteString("\nRun against your own server: crosscheck run --target URL --policy FILE\n")
 	_, err := io.WriteString(w, b.String())
@@ -274,10 +299,28 @@ func writeDemoText(w io.Writer, results []demoResult) error {
 }
 
 func verdictWord(r *runner.Report) string {
-	if r.Conforms() {
+	if r.Passed() {
 		return "PASS"
 	}
 	return "FAIL"
+}
+
+// withSeverities lists the report's codes, each with its worst severity.
+func withSeverities(r *runner.Report) string {
+	if len(r.Findings) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, c := range r.Codes() {
+		var worst runner.Severity
+		for _, f := range r.Findings {
+			if f.Code == c && (worst == "" || !worst.AtLeast(f.Severity)) {
+				worst = f.Severity
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", c, worst))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func orNone(codes []string) string {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -21,8 +22,9 @@ import (
 )
 
 const (
-	policyFile    = "testdata/run/policy.json"
-	badPolicyFile = "testdata/run/bad-policy.json"
+	policyFile           = "testdata/run/policy.json"
+	subdomainsPolicyFile = "testdata/run/subdomains.json"
+	badPolicyFile        = "testdata/run/bad-policy.json"
 )
 
 // runCLI runs `crosscheck run args…` and fails the test if it has not
@@ -67,7 +69,7 @@ func TestRunBadFlags(t *testing.T) {
 		want []string // lines expected on stderr
 	}{
 		{"format", []string{"--target", "http://127.0.0.1:1/", "--policy", policyFile, "--format", "xml"},
-			[]string{`crosscheck run: --format "xml": want text, json or junit`}},
+			[]string{`crosscheck run: --format "xml": want text, json, junit or sarif`}},
 		{"target without policy", []string{"--target", "http://127.0.0.1:1/"},
 			[]string{"crosscheck run: --target needs --policy"}},
 		{"policy without target", []string{"--policy", policyFile},
@@ -91,7 +93,7 @@ func TestRunBadFlags(t *testing.T) {
 }
 
 func TestRunFlagSyntax(t *testing.T) {
-	for _, args := range [][]string{{"--rate", "fast"}, {"--header", "no colon"}, {"--header", "Bad Name: x"}} {
+	for _, args := range [][]string{{"--rate", "fast"}, {"--header", "no colon"}, {"--header", "Bad Name: x"}, {"--fail-on", "critical"}} {
 		if code, _, stderr := runCLI(t, args...); code != exitError || !strings.Contains(stderr, "invalid value") {
 			t.Errorf("run %q = %d, stderr %q; want exit 2 naming the flag", args, code, stderr)
 		}
@@ -140,10 +142,49 @@ func TestRunExitCodes(t *testing.T) {
 					t.Errorf("stderr %q, stdout:\n%s", stderr, stdout)
 				}
 			case exitFindings:
-				want := "crosscheck run: " + target + ": 24 findings: origin-reflected\n"
-				if stderr != want || !strings.Contains(stdout, "[high] origin-reflected") {
-					t.Errorf("stderr = %q, want %q; stdout:\n%s", stderr, want, stdout)
+				prefix, suffix := "crosscheck run: "+target+": ", " findings at low or above: origin-reflected\n"
+				if !strings.HasPrefix(stderr, prefix) || !strings.HasSuffix(stderr, suffix) || !strings.Contains(stdout, "[high] origin-reflected") {
+					t.Errorf("stderr = %q, want %q…%q; stdout:\n%s", stderr, prefix, suffix, stdout)
 				}
+			}
+		})
+	}
+}
+
+// TestRunFailOn: the exit code follows the fail threshold. A target whose
+// only finding is info (a subdomain pattern matching the empty label, as
+// rs/cors, go-chi, gin, echo and fiber do; an origin-dependent response
+// without Vary: Origin that no cache may store) exits 0 by default and is
+// still reported; --fail-on info fails it; --fail-on high passes a target
+// whose worst finding is medium.
+func TestRunFailOn(t *testing.T) {
+	server := func(cfg demo.Config) string {
+		srv := httptest.NewServer(demo.Handler(cfg))
+		t.Cleanup(srv.Close)
+		return srv.URL + "/api"
+	}
+	sub := demo.Config{Origins: []string{"https://*.example.com"}, Methods: []string{"GET", "POST"}, Credentials: true, Flaws: demo.EmptyLabel}
+	noStore := demo.Targets()[0].Config
+	noStore.Flaws, noStore.CacheControl = demo.NoVary, "no-store"
+	cached := demo.Targets()[0].Config
+	cached.Flaws, cached.CacheControl = demo.NoVary, "public, max-age=60"
+	tests := []struct {
+		name, target, policy string
+		args                 []string
+		code                 int
+		stdout               string
+	}{
+		{"empty label", server(sub), subdomainsPolicyFile, nil, exitOK, "[info] origin-empty-label"},
+		{"empty label, fail on info", server(sub), subdomainsPolicyFile, []string{"--fail-on", "info"}, exitFindings, "FAIL  2 findings at info or above: origin-empty-label"},
+		{"no-store without Vary", server(noStore), policyFile, nil, exitOK, "findings, all below the fail threshold (low): missing-vary-origin"},
+		{"cacheable without Vary", server(cached), policyFile, nil, exitFindings, "[medium] missing-vary-origin"},
+		{"cacheable without Vary, fail on high", server(cached), policyFile, []string{"--fail-on", "high"}, exitOK, "findings, all below the fail threshold (high): missing-vary-origin"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, append([]string{"--target", tt.target, "--policy", tt.policy}, tt.args...)...)
+			if code != tt.code || !strings.Contains(stdout, tt.stdout) {
+				t.Errorf("exit %d (want %d), stdout lacks %q:\n%s\nstderr: %s", code, tt.code, tt.stdout, stdout, stderr)
 			}
 		})
 	}
@@ -196,6 +237,32 @@ func TestRunJSON(t *testing.T) {
 	}
 	if f.Probe.Actual.Response.Status != 200 || f.Title == "" || f.Probe.URL != target {
 		t.Errorf("probe = %+v, title %q", f.Probe, f.Title)
+	}
+}
+
+// TestRunSARIF: --format sarif writes a SARIF 2.1.0 log (validated against
+// the official schema in runner's tests) whose results carry the finding
+// codes, for one target and for the demo.
+func TestRunSARIF(t *testing.T) {
+	for _, args := range [][]string{{"--target", demoServer(t, demo.AnyMethod), "--policy", policyFile}, nil} {
+		code, stdout, stderr := runCLI(t, append(args, "--format", "sarif")...)
+		var doc struct {
+			Version string
+			Runs    []struct{ Results []struct{ RuleID string } }
+		}
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil || doc.Version != "2.1.0" || len(doc.Runs) != 1 {
+			t.Fatalf("run %v: exit %d, %v, stderr %s:\n%.500s", args, code, err, stderr, stdout)
+		}
+		var ids []string
+		for _, r := range doc.Runs[0].Results {
+			ids = append(ids, r.RuleID)
+		}
+		if args != nil && (code != exitFindings || !slices.Equal(ids, []string{"unlisted-method-allowed"})) {
+			t.Errorf("exit %d, results %v", code, ids)
+		}
+		if args == nil && (code != exitOK || len(ids) == 0) {
+			t.Errorf("demo: exit %d, %d results", code, len(ids))
+		}
 	}
 }
 
@@ -385,13 +452,13 @@ func TestRunHostileTargets(t *testing.T) {
 					}
 				}
 			})
-		}, exitFindings, "findings: allowed-request-blocked"},
+		}, exitFindings, "or above: allowed-request-blocked"},
 		{"redirect loop", func(c net.Conn) {
 			eachRequest(c, func(w io.Writer, r *http.Request) bool {
 				_, err := io.WriteString(w, "HTTP/1.1 302 Found\r\nLocation: "+r.URL.Path+"\r\nContent-Length: 0\r\n\r\n")
 				return err == nil
 			})
-		}, exitFindings, "findings: allowed-request-blocked"},
+		}, exitFindings, "or above: allowed-request-blocked"},
 		{"silent after the first answer", func() func(c net.Conn) {
 			var once sync.Once
 			return func(c net.Conn) {

@@ -38,6 +38,7 @@ const (
 	NoCredentialsHeader                  // forget Access-Control-Allow-Credentials
 	PreflightForbidden                   // answer every preflight 403
 	EmptyLabel                           // match *.example.com by the suffix ".example.com", so ".example.com" passes
+	DomainSuffix                         // accept any https origin ending with the allowed host's parent domain, dot or not
 )
 
 // Config is a demo server's policy and flaws.
@@ -49,6 +50,10 @@ type Config struct {
 	Credentials bool
 	MaxAge      int // seconds, 0 = no Access-Control-Max-Age
 	Flaws       Flaw
+	// CacheControl is sent on actual responses when not empty: whether a
+	// cache may store them decides how much a missing Vary: Origin
+	// matters.
+	CacheControl string
 }
 
 // Handler returns the demo server: a CORS layer following cfg in front of
@@ -124,6 +129,10 @@ func (s *server) allowed(o string) bool {
 			return true
 		case s.has(SuffixMatch) && scheme == as && strings.HasSuffix(hostport, ahp):
 			return true
+		case s.has(DomainSuffix) && scheme == as:
+			if _, parent, ok := strings.Cut(ahost, "."); ok && strings.HasSuffix(hostport, parent) {
+				return true
+			}
 		case s.has(TrustParentDomain) && scheme == as && port == aport:
 			if _, parent, ok := strings.Cut(ahost, "."); ok && strings.HasSuffix(host, "."+parent) {
 				return true
@@ -174,6 +183,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, name := range s.cfg.Expose {
 		h.Set(name, "42")
+	}
+	if s.cfg.CacheControl != "" {
+		h.Set("Cache-Control", s.cfg.CacheControl)
 	}
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	if r.Method != http.MethodHead {

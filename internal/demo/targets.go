@@ -35,6 +35,11 @@ func base(f Flaw) Config {
 	}
 }
 
+func withCacheControl(c Config, v string) Config {
+	c.CacheControl = v
+	return c
+}
+
 // Targets returns the demo targets: a correct one, then flawed ones.
 func Targets() []Target {
 	return []Target{
@@ -42,12 +47,16 @@ func Targets() []Target {
 			nil, base(0)},
 		{"reflect-origin", "echoes any Origin with Access-Control-Allow-Credentials: true",
 			[]string{"origin-reflected"}, base(ReflectOrigin)},
-		{"suffix-match", "accepts any origin that ends with app.example.com",
+		{"suffix-match", "accepts any origin that ends with app.example.com (hosts in example.com: medium)",
 			[]string{"origin-suffix-bypass"}, base(SuffixMatch)},
+		{"domain-suffix", "accepts any https origin that ends with example.com, so https://evilexample.com (anyone's: high)",
+			[]string{"origin-suffix-bypass"}, base(DomainSuffix)},
 		{"wildcard-credentials", "answers Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true",
 			[]string{"wildcard-origin-allowed", "wildcard-with-credentials"}, base(WildcardCredentials)},
-		{"no-vary", "reflects allowed origins without Vary: Origin",
+		{"no-vary", "reflects allowed origins without Vary: Origin, and caches may store its answers",
 			[]string{"missing-vary-origin"}, base(NoVary)},
+		{"no-vary-no-store", "the same, but Cache-Control: no-store: no cache keeps an answer, so it passes (info)",
+			[]string{"missing-vary-origin"}, withCacheControl(base(NoVary), "no-store")},
 		{"lax-preflight", "approves whatever method and headers a preflight asks for",
 			[]string{"unlisted-header-allowed", "unlisted-method-allowed"}, base(AnyMethod | AnyHeader)},
 		{"forgot-credentials", "omits Access-Control-Allow-Credentials",

@@ -2,6 +2,7 @@ package corstest_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,7 +16,11 @@ import (
 // recordingT records the failures Certify reports.
 type recordingT struct {
 	testing.TB
-	errors, fatals []string
+	errors, logs, fatals []string
+}
+
+func (r *recordingT) Logf(format string, args ...any) {
+	r.logs = append(r.logs, fmt.Sprintf(format, args...))
 }
 
 func (*recordingT) Helper() {}
@@ -63,6 +68,39 @@ func TestCertify(t *testing.T) {
 				t.Errorf("fatal: %v", rec.fatals)
 			}
 		})
+	}
+}
+
+// TestCertifyFailOn: an info finding (a pattern matching the empty label)
+// is logged, not failed, under the default threshold, and fails with
+// FailOn(runner.Info).
+func TestCertifyFailOn(t *testing.T) {
+	p := runner.Policy{AllowOrigins: []string{"https://*.example.com"}, AllowMethods: []string{"GET"}, AllowCredentials: true}
+	h := demo.Handler(demo.Config{Origins: p.AllowOrigins, Methods: p.AllowMethods, Credentials: true, Flaws: demo.EmptyLabel})
+	tests := []struct {
+		name           string
+		opts           []corstest.Option
+		errors, logged int
+	}{
+		{"default", nil, 0, 2}, // https://.example.com and https://crosscheck..example.com, GET only
+		{"fail on info", []corstest.Option{corstest.FailOn(runner.Info)}, 2, 0},
+		{"fail on high", []corstest.Option{corstest.FailOn(runner.High)}, 0, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recordingT{}
+			rep := corstest.Certify(rec, h, p, tt.opts...)
+			if len(rec.errors) != tt.errors || len(rec.logs) != tt.logged || len(rec.fatals) > 0 {
+				t.Errorf("errors %q, logs %q, fatals %q; want %d errors, %d logs", rec.errors, rec.logs, rec.fatals, tt.errors, tt.logged)
+			}
+			if rep == nil || !slices.Equal(rep.Codes(), []runner.Code{runner.OriginEmptyLabel}) {
+				t.Errorf("report %v", rep)
+			}
+		})
+	}
+	rec := &recordingT{}
+	if corstest.Certify(rec, h, p, corstest.FailOn("severe")) != nil || len(rec.fatals) != 1 {
+		t.Errorf("a bad threshold: fatals %q", rec.fatals)
 	}
 }
 

@@ -66,12 +66,25 @@ func TestCorpusIsFlagged(t *testing.T) {
 // §A.4): the Vary omissions, and the `*.example.com` patterns that also
 // match the empty label `https://.example.com` (observed for rs/cors,
 // go-chi/cors, gin-contrib/cors, echo v4 and fiber v2 in peers.md §A.3,
-// policy B); everything else the libraries do as the policies declare.
+// policy B); fiber v3's matchers read in its source (middleware/cors:
+// utils.go, cors.go); everything else the libraries do as the policies
+// declare.
 func TestCurrentReleases(t *testing.T) {
 	vary := []runner.Code{runner.MissingVaryOrigin}
 	emptyLabel := []runner.Code{runner.OriginEmptyLabel}
+	// rs/cors and its go-chi fork compare origins case-insensitively (an
+	// info finding: browsers never send upper case); nethttp-cop runs
+	// rs/cors.
+	anyCase := []runner.Code{runner.OriginCaseInsensitive}
+	anyCaseEmptyLabel := []runner.Code{runner.OriginCaseInsensitive, runner.OriginEmptyLabel}
 	want := map[string][]runner.Code{
-		"rs-cors/subdomains": emptyLabel, "go-chi-cors/subdomains": emptyLabel, "echo/subdomains": emptyLabel, "fiber/subdomains": emptyLabel,
+		"rs-cors/subdomains": anyCaseEmptyLabel, "go-chi-cors/subdomains": anyCaseEmptyLabel, "echo/subdomains": emptyLabel, "fiber/subdomains": emptyLabel,
+		"rs-cors/strict": anyCase, "rs-cors/several-origins": anyCase, "go-chi-cors/strict": anyCase, "go-chi-cors/several-origins": anyCase,
+		"nethttp-cop/strict": anyCase, "nethttp-cop/several-origins": anyCase,
+		// fiber v3 lower-cases the origin before comparing and echoes it as
+		// sent; its matcher refuses a leading empty label, not the one
+		// before the domain (https://crosscheck..example.com).
+		"fiber-v3/strict": anyCase, "fiber-v3/several-origins": anyCase, "fiber-v3/subdomains": anyCaseEmptyLabel,
 		// gorilla/handlers#248: no Vary unless several origins, never on refusals.
 		"gorilla-handlers/strict": vary, "gorilla-handlers/several-origins": vary, "gorilla-handlers/public": vary,
 		// gin-contrib/cors: Vary on allowed responses only.
@@ -135,13 +148,13 @@ func TestSeverityDisplay(t *testing.T) {
 		wantVerdict string
 	}{
 		{name: "none", wantCell: "", wantVerdict: "passes"},
-		{name: "info only", findings: []runner.Finding{finding(runner.OriginEmptyLabel, "info")},
+		{name: "info only", findings: []runner.Finding{finding(runner.OriginEmptyLabel, runner.Info)},
 			wantCell: "info", wantVerdict: "passes (info findings only, on strict)"},
 		{name: "low fails", findings: []runner.Finding{finding(runner.OriginEmptyLabel, runner.Low)},
 			wantCell: "low", wantVerdict: "**fails** on strict"},
-		{name: "worst of a code wins", findings: []runner.Finding{finding(runner.OriginEmptyLabel, "info"), finding(runner.OriginEmptyLabel, runner.High)},
+		{name: "worst of a code wins", findings: []runner.Finding{finding(runner.OriginEmptyLabel, runner.Info), finding(runner.OriginEmptyLabel, runner.High)},
 			wantCell: "high", wantVerdict: "**fails** on strict"},
-		{name: "info beside a medium of another code", findings: []runner.Finding{finding(runner.OriginEmptyLabel, "info"), finding(runner.MissingVaryOrigin, runner.Medium)},
+		{name: "info beside a medium of another code", findings: []runner.Finding{finding(runner.OriginEmptyLabel, runner.Info), finding(runner.MissingVaryOrigin, runner.Medium)},
 			wantCell: "info", wantVerdict: "**fails** on strict"},
 	}
 	for _, tt := range tests {

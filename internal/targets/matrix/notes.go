@@ -5,30 +5,11 @@ import "github.com/crosscheck-dev/crosscheck/runner"
 // implNotes is the hand-written part of an implementation's write-up: how
 // the policy is translated into the library's configuration, what the
 // findings mean for this library (with the upstream issues), and fixes
-// specific to it.
+// specific to it (the generic fix of each code is docs/findings.md's).
 type implNotes struct {
 	config  string
 	explain string
 	fixes   map[runner.Code]string
-}
-
-// fixes is the generic advice for each code.
-var fixes = map[runner.Code]string{
-	runner.AllowedRequestBlocked:   "answer the preflight with a 2xx status, and every allowed request with `Access-Control-Allow-Origin` equal to the request's origin (plus `Access-Control-Allow-Credentials: true` when credentials are allowed) and the method and headers listed in `Access-Control-Allow-Methods` / `-Headers`.",
-	runner.OriginReflected:         "compare `Origin` with an explicit allow-list and never echo it unchecked; with credentials, list the trusted origins.",
-	runner.NullOriginAllowed:       "never allow the `null` origin: sandboxed iframes and `data:` documents of any site send it.",
-	runner.InsecureOriginAllowed:   "allow only the `https://` origins; an `http://` origin can be impersonated by anyone on the network path.",
-	runner.SubdomainAllowed:        "list the trusted hosts exactly, or match patterns label by label (one or more non-empty labels, never the apex unless listed).",
-	runner.OriginSuffixBypass:      "compare whole origins or whole labels; a host that merely ends with an allowed name (`evilapp.example.com`) is another site.",
-	runner.OriginPrefixBypass:      "compare whole origins; anchor regular expressions at both ends and never treat an allowed origin as a prefix.",
-	runner.OriginUnescapedDot:      "escape the dots of host names in regular expressions (`\\.`), or avoid regular expressions.",
-	runner.OriginPortIgnored:       "compare scheme, host and port: an origin on another port is another origin.",
-	runner.WildcardOriginAllowed:   "answer with the request's origin when it is allowed, not `*`, when the policy lists origins.",
-	runner.WildcardWithCredentials: "when credentials are allowed, answer allowed origins with the origin itself, never `*` (browsers refuse `*` for credentialed requests).",
-	runner.MissingVaryOrigin:       "send `Vary: Origin` on every response whose CORS headers depend on `Origin`, including responses to requests without `Origin` and to disallowed origins.",
-	runner.ExposedHeaderMissing:    "list the header in `Access-Control-Expose-Headers` on the actual responses.",
-	runner.UnlistedMethodAllowed:   "answer a preflight for a method outside the policy without that method in `Access-Control-Allow-Methods` (or with a non-2xx status).",
-	runner.UnlistedHeaderAllowed:   "answer a preflight for a request header outside the policy without that header in `Access-Control-Allow-Headers`.",
 }
 
 // notes holds the hand-written part of each write-up. Keep it true to the
@@ -39,20 +20,23 @@ var notes = map[string]implNotes{
 		config: "`cors.Options{AllowedOrigins, AllowedMethods, AllowedHeaders, ExposedHeaders, AllowCredentials, MaxAge}` " +
 			"straight from the policy; rs/cors takes `*` and one `*` wildcard per origin natively " +
 			"(`internal/targets/go/cmd/target/impls.go`).",
-		explain: "No finding on any policy: rs/cors v1.11.1 implements the four policies as declared, sends `Vary: Origin` " +
-			"on every response (even with `*`), and answers refused preflights without CORS headers. Two deviations show only " +
-			"outside the browser-derived probes (see the differential in [conformance.md](../conformance.md)): the subdomain " +
-			"pattern also accepts the empty label `https://.example.com` (its `*` matches the empty string), and since v1.11.0 " +
-			"a preflight's `Access-Control-Request-Headers` must be lower-case and sorted, as browsers send it " +
-			"(rs/cors#174, #180). With the configuration of CVE-2018-20744 (`*` and credentials) the current release answers " +
+		explain: "Only `info` findings, which `crosscheck run` reports without failing: rs/cors v1.11.1 implements the four " +
+			"policies as declared for every origin a browser can send, sends `Vary: Origin` on every response (even with `*`), " +
+			"and answers refused preflights without CORS headers. It lower-cases the request's origin before comparing " +
+			"(`origin-case-insensitive`: browsers never send upper case) and its `*` matches the empty string, so the " +
+			"subdomain pattern also accepts `https://.example.com` (`origin-empty-label`: no one can serve a page from a host " +
+			"with an empty label). Outside the browser-derived probes (see the differential in " +
+			"[conformance.md](../conformance.md)), since v1.11.0 a preflight's `Access-Control-Request-Headers` must be " +
+			"lower-case and sorted, as browsers send it (rs/cors#174, #180). With the configuration of CVE-2018-20744 (`*` and credentials) the current release answers " +
 			"`*` with `Access-Control-Allow-Credentials: true`, which browsers refuse: the regression corpus shows it as " +
 			"`wildcard-with-credentials`/`wildcard-origin-allowed` against a policy that trusts one origin, no longer as " +
 			"`origin-reflected`.",
 	},
 	"go-chi-cors": {
 		config: "`cors.Options` with the same fields as rs/cors (go-chi/cors is a fork of an older rs/cors).",
-		explain: "No finding on any policy. Like rs/cors, the subdomain pattern accepts the empty label " +
-			"`https://.example.com` and upper-case origins are echoed; unlike rs/cors it accepts any shape of " +
+		explain: "Only `info` findings, as for rs/cors: the subdomain pattern accepts the empty label " +
+			"`https://.example.com` and upper-case origins are echoed (`origin-empty-label`, `origin-case-insensitive`); " +
+			"unlike rs/cors it accepts any shape of " +
 			"`Access-Control-Request-Headers` and answers preflights with 200. See the differential in " +
 			"[conformance.md](../conformance.md).",
 	},
@@ -78,7 +62,7 @@ var notes = map[string]implNotes{
 			"origins, so the response to a request without `Origin` (which runs the application with no CORS headers) can be " +
 			"cached and replayed to an allowed origin, whose fetch then fails. It also answers 403 to actual requests from " +
 			"refused origins without running the application (gin-contrib/cors#184), treats every OPTIONS with an `Origin` " +
-			"as a preflight, and its wildcard accepts the empty label `https://.example.com` (see the differential). With the " +
+			"as a preflight, and its wildcard accepts the empty label `https://.example.com` (`origin-empty-label`, `info`). With the " +
 			"configuration of CVE-2019-25211 (`https://app.example.com/*`) the current release no longer trusts " +
 			"`https://app.example.com.evil.net`, but neither does it match `https://app.example.com` any more (the `/` is " +
 			"kept), hence `allowed-request-blocked` in the regression corpus: write origins without paths.",
@@ -90,9 +74,9 @@ var notes = map[string]implNotes{
 	"echo": {
 		config: "`middleware.CORSWithConfig(middleware.CORSConfig{AllowOrigins, AllowMethods, AllowHeaders, ExposeHeaders, " +
 			"AllowCredentials, MaxAge})`; echo v4 turns `*` in an origin into a regular expression natively.",
-		explain: "No finding on any policy. Outside the browser-derived probes echo v4 answers every OPTIONS itself, even " +
-			"without `Origin` or `Access-Control-Request-Method` (labstack/echo#2534, fixed in v5 only), and its `*` pattern " +
-			"accepts the empty label `https://.example.com` (see the differential). With `*` and credentials, v4.16.0 " +
+		explain: "Only an `info` finding: its `*` pattern accepts the empty label `https://.example.com` " +
+			"(`origin-empty-label`, not exploitable). Outside the browser-derived probes echo v4 answers every OPTIONS itself, " +
+			"even without `Origin` or `Access-Control-Request-Method` (labstack/echo#2534, fixed in v5 only; see the differential). With `*` and credentials, v4.16.0 " +
 			"answers `*` unless `UnsafeWildcardOriginWithAllowCredentials` is set; v4.9.0 reflected the origin (regression corpus).",
 	},
 	"fiber": {
@@ -104,7 +88,7 @@ var notes = map[string]implNotes{
 			"on neither, so a cache can replay the header-less response to a cross-origin page, whose fetch then fails. " +
 			"With listed origins it does send `Vary: Origin`. fiber also sends `Access-Control-Expose-Headers` and " +
 			"`-Max-Age` to refused origins and lists its methods and headers in refused preflights (disclosure only), and its " +
-			"subdomain pattern accepts the empty label `https://.example.com` (fiber v3 refuses it, though not every empty " +
+			"subdomain pattern accepts the empty label `https://.example.com` (`origin-empty-label`, `info`; fiber v3 refuses it, though not every empty " +
 			"label: see [fiber-v3](fiber-v3.md)). fiber v2 runs here with fasthttp v1.69.0, the version the target module's " +
 			"fiber v3 needs (Go picks one version per module). " +
 			"The configuration of CVE-2024-25124 (`*` and credentials) makes v2.52.15 panic at start-up, which is the fix.",
@@ -119,7 +103,7 @@ var notes = map[string]implNotes{
 			"cross-origin read would fail and the row would only say that. Deployed as intended, behind a CORS middleware, the " +
 			"row shows whether it breaks the declared CORS policy. `AddTrustedOrigin` takes exact origins only and there is " +
 			"no trust-everyone setting, so `subdomains` and `public` are n/a.",
-		explain: "No finding: CrossOriginProtection lets through what the policy allows (safe methods always; unsafe methods " +
+		explain: "Only rs/cors's `info` finding `origin-case-insensitive`: CrossOriginProtection lets through what the policy allows (safe methods always; unsafe methods " +
 			"from trusted origins), so the CORS behaviour is rs/cors's. Its contribution shows in the differential: a " +
 			"form-like POST from a refused origin, which CORS never stops from reaching the server, gets 403 and the " +
 			"application does not run.",
@@ -152,12 +136,12 @@ var notes = map[string]implNotes{
 			"Served on fiber's own fasthttp listener.",
 		explain: "`missing-vary-origin` on `public` only, as in fiber v2: with `*`, CORS requests get `Access-Control-Allow-Origin: *` " +
 			"and requests without `Origin` none, and neither says `Vary: Origin`; with listed origins every response does. " +
-			"v3 no longer accepts the empty first label `https://.example.com`, so the runner's `origin-empty-label` probe " +
-			"passes, but its subdomain matcher still accepts an empty label right before the pattern's domain, " +
-			"`https://a..example.com` (found by `FuzzFiberV3`; see [fuzzing.md](fuzzing.md) and the extra probe in the " +
-			"differential): it checks the part before `.example.com` for a leading dot and for `..`, and `a.` has neither. " +
-			"No DNS name has an empty label, so no one can serve a page from that origin: a soundness bug, not an exploitable " +
-			"one. fiber v3 still sends `Access-Control-Expose-Headers` to refused origins and lists its methods and headers " +
+			"v3 no longer accepts the empty first label `https://.example.com`, but its subdomain matcher still accepts an " +
+			"empty label right before the pattern's domain (`https://a..example.com`, found by `FuzzFiberV3`; the runner's " +
+			"probe of that shape raises `origin-empty-label`): it checks the part before `.example.com` for a leading dot and " +
+			"for `..`, and `a.` has neither. No DNS name has an empty label, so no one can serve a page from that origin: " +
+			"`info`, a soundness bug; the report for upstream is [upstream-fiber-v3-empty-label.md](upstream-fiber-v3-empty-label.md). " +
+			"It lower-cases the origin before comparing and echoes it as sent (`origin-case-insensitive`, `info`). fiber v3 still sends `Access-Control-Expose-Headers` to refused origins and lists its methods and headers " +
 			"in refused preflights (disclosure only), and echoes an upper-case `Origin` as sent.",
 	},
 	"hono": {

@@ -184,43 +184,24 @@ func cellCodes(c Cell) string {
 	return strings.Join(s, ", ")
 }
 
-// severities are the runner's severities from the most to the least
-// severe; "info" findings are reported but fail nothing by default.
-var severities = []runner.Severity{runner.High, runner.Medium, runner.Low, "info"}
-
-// defaultFailOn is crosscheck run's default --fail-on threshold.
-const defaultFailOn = runner.Low
-
 // failsByDefault reports whether a finding of severity s fails
 // `crosscheck run` at its default threshold.
-func failsByDefault(s runner.Severity) bool {
-	i := slices.Index(severities, s)
-	return i >= 0 && i <= slices.Index(severities, defaultFailOn)
-}
+func failsByDefault(s runner.Severity) bool { return s.AtLeast(runner.DefaultFailOn) }
 
 // worstOf returns the most severe severity among the cell's findings of
 // code fc, and whether there is any.
 func worstOf(c Cell, fc runner.Code) (runner.Severity, bool) {
-	best, found := len(severities), false
+	var worst runner.Severity
+	found := false
 	if c.Report == nil {
 		return "", false
 	}
 	for _, f := range c.Report.Findings {
-		if f.Code != fc {
-			continue
-		}
-		found = true
-		if i := slices.Index(severities, f.Severity); i >= 0 && i < best {
-			best = i
+		if f.Code == fc && (!found || !worst.AtLeast(f.Severity)) {
+			worst, found = f.Severity, true
 		}
 	}
-	if !found {
-		return "", false
-	}
-	if best == len(severities) {
-		return "unrated", true
-	}
-	return severities[best], true
+	return worst, found
 }
 
 // Flagged reports whether the corpus entry's vulnerable release raised the
@@ -245,7 +226,7 @@ func corpusVerdict(cr CorpusResult) string {
 }
 
 func implSummary(r *Result, im targets.Impl) string {
-	worst := map[runner.Code]int{}
+	worst := map[runner.Code]runner.Severity{}
 	var na []string
 	ran := 0
 	for _, c := range r.Cells {
@@ -259,19 +240,14 @@ func implSummary(r *Result, im targets.Impl) string {
 		ran++
 		for _, fc := range c.Report.Codes() {
 			sev, _ := worstOf(c, fc)
-			i := slices.Index(severities, sev)
-			if w, ok := worst[fc]; !ok || i < w {
-				worst[fc] = i
+			if w, ok := worst[fc]; !ok || !w.AtLeast(sev) {
+				worst[fc] = sev
 			}
 		}
 	}
 	var parts []string
 	for _, fc := range runner.AllCodes() {
-		if i, ok := worst[fc]; ok {
-			sev := runner.Severity("unrated")
-			if i >= 0 {
-				sev = severities[i]
-			}
+		if sev, ok := worst[fc]; ok {
 			parts = append(parts, fmt.Sprintf("%s (%s)", fc, sev))
 		}
 	}
@@ -298,14 +274,12 @@ func implVerdict(r *Result, im targets.Impl) string {
 			continue
 		}
 		ran = true
-		fails, any := false, len(c.Report.Findings) > 0
-		for _, f := range c.Report.Findings {
-			fails = fails || failsByDefault(f.Severity)
-		}
+		// The report's own threshold is the default one: certify leaves
+		// FailOn unset.
 		switch {
-		case fails:
+		case !c.Report.Passed():
 			failing = append(failing, c.Policy)
-		case any:
+		case len(c.Report.Findings) > 0:
 			reported = append(reported, c.Policy)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/crosscheck-dev/crosscheck/docs"
 	"github.com/crosscheck-dev/crosscheck/internal/targets"
 	"github.com/crosscheck-dev/crosscheck/runner"
 	"github.com/crosscheck-dev/crosscheck/spec"
@@ -180,10 +181,10 @@ func renderImpl(r *Result, im targets.Impl) []byte {
 // probe by ID), in AllCodes order, with how many findings share the code.
 func examples(rep *runner.Report) []exampleFinding {
 	rank := func(s runner.Severity) int {
-		if i := slices.Index(severities, s); i >= 0 {
+		if i := slices.Index(runner.Severities(), s); i >= 0 {
 			return i
 		}
-		return len(severities)
+		return len(runner.Severities())
 	}
 	var out []exampleFinding
 	for _, fc := range runner.AllCodes() {
@@ -262,9 +263,11 @@ func writeFinding(d *doc, c Cell, f exampleFinding, n implNotes) {
 	d.p("")
 	d.p("In a browser: %s", browserSays(f.Finding))
 	d.p("")
-	fix := fixes[f.Code]
-	if s, ok := n.fixes[f.Code]; ok {
-		fix = s
+	d.p("Severity %s: %s.", f.Severity, capitalize(strings.TrimSuffix(f.Rationale, ".")))
+	d.p("")
+	fix, ok := n.fixes[f.Code]
+	if !ok {
+		fix = fixOf(f.Code)
 	}
 	d.p("Fix: %s", fix)
 }
@@ -288,17 +291,6 @@ func writeExchange(d *doc, x *runner.HTTPExchange, target string) {
 	}
 }
 
-// whoServes says, for the hostile-origin codes whose origin an attacker
-// cannot simply register, who could serve a page from it: the write-ups
-// must not claim that "an attacker's page" reads anything there.
-var whoServes = map[runner.Code]string{
-	runner.OriginEmptyLabel: "But no DNS name has an empty label and no public CA issues a certificate for one: only " +
-		"someone who already controls the victim's network could serve a page from this origin, and they could " +
-		"impersonate the allowed hosts as well. Not exploitable from the web.",
-	runner.SubdomainAllowed: "Only someone who controls a host under the allowed domain (a compromised or taken-over " +
-		"subdomain) can serve a page from this origin.",
-}
-
 // browserSays explains the spec model's verdict on the finding's probe.
 func browserSays(f runner.Finding) string {
 	pr := f.Probe
@@ -314,9 +306,6 @@ func browserSays(f runner.Finding) string {
 		case pr.Credentialed != nil:
 			s += fmt.Sprintf("; with credentials the browser blocks it (%s: %s)", pr.Credentialed.Reason, pr.Credentialed.Reason.Doc())
 		}
-		if who, ok := whoServes[f.Code]; ok {
-			return s + ". " + who
-		}
 		if f.Severity == runner.High {
 			return s + ": a page an attacker serves from that origin reads the victim's data."
 		}
@@ -330,6 +319,18 @@ func browserSays(f runner.Finding) string {
 		return fmt.Sprintf("the response is readable, but script can read only these headers: %s.", strings.Join(v.Exposed, ", "))
 	}
 	return fmt.Sprintf("the spec model's verdict is %s.", v.Outcome)
+}
+
+// fixOf is the fix docs/findings.md gives for code: the paragraph that
+// starts with "**Fix.**" in the code's section, on one line.
+func fixOf(code runner.Code) string {
+	sec, ok := docs.Section(string(code))
+	_, fix, found := strings.Cut(sec, "**Fix.** ")
+	if !ok || !found {
+		return "see [findings.md](../findings.md#" + string(code) + ")."
+	}
+	fix, _, _ = strings.Cut(fix, "\n\n")
+	return strings.Join(strings.Fields(fix), " ")
 }
 
 func capitalize(s string) string {
