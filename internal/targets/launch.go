@@ -358,7 +358,7 @@ type Target struct {
 
 // Start starts impl serving the policy file policyPath. configOrigins, when
 // not empty, replaces the policy's origins in the library's configuration
-// (Go targets only): the regression corpus uses it to reproduce an
+// (Go and Node targets): the regression corpus uses it to reproduce an
 // advisory's configuration while certifying against the intended policy.
 // An *NAError means the implementation cannot serve the policy.
 func (e *Env) Start(ctx context.Context, impl Impl, policyPath string, configOrigins []string) (*Target, error) {
@@ -379,13 +379,16 @@ func (e *Env) Start(ctx context.Context, impl Impl, policyPath string, configOri
 		cmd = exec.Command(bin, args...)
 	case RuntimeNode:
 		cmd = exec.Command("node", filepath.Join(e.Dir(), "node", "server.js"), impl.Name, policyPath)
+		if len(configOrigins) > 0 {
+			cmd.Args = append(cmd.Args, strings.Join(configOrigins, ","))
+		}
 	case RuntimePython:
 		cmd = exec.Command(pythonBin, filepath.Join(e.Dir(), "python", "server.py"), policyPath)
 	default:
 		return nil, fmt.Errorf("%s: unknown runtime %q", impl.Name, impl.Runtime)
 	}
-	if len(configOrigins) > 0 && impl.Runtime != RuntimeGo && impl.Runtime != RuntimeGoVuln {
-		return nil, fmt.Errorf("%s: configOrigins is supported by the Go targets only", impl.Name)
+	if len(configOrigins) > 0 && impl.Runtime == RuntimePython {
+		return nil, fmt.Errorf("%s: configOrigins is supported by the Go and Node targets only", impl.Name)
 	}
 	lines := make(chan string, 1)
 	cmd.Stdout = &firstLine{ch: lines}

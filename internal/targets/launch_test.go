@@ -170,6 +170,31 @@ func TestVulnerableReleasesReproduceTheirAdvisory(t *testing.T) {
 			configOrigins: []string{"*"}, origin: evil,
 			want: map[string]string{"status": "200", "X-Handler": "called", "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Credentials": "true"},
 		},
+		// The same configuration (every origin, with credentials) on the
+		// current npm middlewares: @koa/cors reflects the origin on purpose
+		// (its README: with credentials, the default origin is the
+		// request's; koajs/cors#85), the others answer "*", which browsers
+		// refuse for credentialed requests.
+		{
+			name: "@koa/cors 5.0.0 with * and credentials reflects any origin (documented)", impl: "koa-cors",
+			configOrigins: []string{"*"}, origin: evil,
+			want: map[string]string{"status": "200", "X-Handler": "called", "Access-Control-Allow-Origin": evil, "Access-Control-Allow-Credentials": "true"},
+		},
+		{
+			name: "hono with * and credentials answers *", impl: "hono",
+			configOrigins: []string{"*"}, origin: evil,
+			want: map[string]string{"status": "200", "X-Handler": "called", "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Credentials": "true"},
+		},
+		{
+			name: "express cors with * and credentials answers *", impl: "express-cors",
+			configOrigins: []string{"*"}, origin: evil,
+			want: map[string]string{"status": "200", "X-Handler": "called", "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Credentials": "true"},
+		},
+		{
+			name: "@fastify/cors with * and credentials answers *", impl: "fastify-cors",
+			configOrigins: []string{"*"}, origin: evil,
+			want: map[string]string{"status": "200", "X-Handler": "called", "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Credentials": "true"},
+		},
 		{
 			name: "CVE-2019-25211 trusts a longer host", impl: "gin-contrib-cors-v1.5.0",
 			configOrigins: []string{"https://app.example.com/*"}, origin: "https://app.example.com.evil.net",

@@ -170,7 +170,8 @@ var notes = map[string]implNotes{
 			"response. Its documented rule \"if `credentials` is set, the default `origin` is the request's `Origin`\": with " +
 			"`origin: '*'` (or no `origin`) and `credentials: true`, it reflects **every** origin with credentials, the " +
 			"configuration CVE-2018-20744 was filed for against rs/cors; @koa/cors does it on purpose (koajs/cors#85) and " +
-			"documents it, so write an explicit origin check when credentials are on.",
+			"documents it, so write an explicit origin check when credentials are on (`internal/targets` tests it, beside " +
+			"Hono, Express `cors` and @fastify/cors answering `*`, which browsers refuse with credentials).",
 	},
 	"fastify-cors": {
 		config: "`fastify.register(cors, {origin, methods, allowedHeaders, exposedHeaders, credentials, maxAge})` from " +

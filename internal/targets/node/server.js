@@ -2,8 +2,10 @@
 // configured from a crosscheck policy file through its own options and
 // served on a loopback address.
 //
-// Usage: node server.js IMPL POLICY.json
+// Usage: node server.js IMPL POLICY.json [CONFIG_ORIGINS]
 //   IMPL: express-cors | hono | koa-cors | fastify-cors
+//   CONFIG_ORIGINS: comma-separated origins to configure instead of the
+//   policy's (how a test reproduces an advisory's configuration)
 // Prints its base URL ("http://127.0.0.1:PORT") as the first stdout line and
 // serves until killed. Behind the middleware an application answers every
 // method and path with 200, the body "ok\n" and the headers X-Total-Count
@@ -215,7 +217,7 @@ const impls = {
   'fastify-cors': fastifyCors,
 };
 
-const [name, path] = process.argv.slice(2);
+const [name, path, configOrigins] = process.argv.slice(2);
 if (!impls[name] || !path) {
   fail(2, 'usage: node server.js IMPL POLICY.json (IMPL: ' + Object.keys(impls).join(', ') + ')');
 }
@@ -225,6 +227,7 @@ try {
 } catch (e) {
   fail(2, 'target: policy ' + path + ': ' + e.message);
 }
+if (configOrigins) policy.allowOrigins = configOrigins.split(',');
 let listen;
 try {
   listen = impls[name](policy);
