@@ -35,7 +35,7 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 5*time.Minute, "bound on the whole run")
 	binDir := fs.String("bin", targets.DefaultBinDir(), "directory of the built Go targets, kept between runs (shared with the tests)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crosscheck matrix [-out DIR] [-check] [-parallel N]")
+		fmt.Fprintln(stderr, "Usage: crosscheck matrix [-out DIR] [-check] [-parallel N] [-bin DIR]")
 		fmt.Fprintln(stderr, "Certifies every CORS implementation of internal/targets against every policy and")
 		fmt.Fprintln(stderr, "writes docs/conformance.md and docs/findings/. Exit 0 written (or up to date),")
 		fmt.Fprintln(stderr, "1 stale (-check), 2 could not run.")
