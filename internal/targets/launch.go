@@ -38,7 +38,7 @@ func (e *NAError) Error() string { return e.Impl + ": n/a: " + e.Why }
 // built Go binaries.
 type Env struct {
 	root string            // repository root
-	bins map[string]string // Go binary by Impl name ("" = the module go/ target)
+	bins map[string]string // Go binary: "target" (module go/) or the vuln/ release's name
 }
 
 // Dir returns the directory of the targets sources (internal/targets).
@@ -118,22 +118,17 @@ func Prepare(ctx context.Context, root, binDir string, impls []Impl) (*Env, erro
 		type build struct{ name, dir, pkg string }
 		var builds []build
 		if need[RuntimeGo] {
-			builds = append(builds, build{"", filepath.Join(e.Dir(), "go"), "./cmd/target"})
+			builds = append(builds, build{"target", filepath.Join(e.Dir(), "go"), "./cmd/target"})
 		}
 		for _, v := range vulns {
 			builds = append(builds, build{v, filepath.Join(e.Dir(), "vuln", v), "."})
 		}
 		var errs []error
+		// Only this goroutine writes e.bins; Start reads it after Wait.
 		for _, b := range builds {
-			stem := b.name
-			if stem == "" {
-				stem = "target"
-			}
-			bin, err := cachedBuild(ctx, binDir, stem, b.dir, b.pkg)
+			bin, err := cachedBuild(ctx, binDir, b.name, b.dir, b.pkg)
 			errs = append(errs, err)
-			mu.Lock()
 			e.bins[b.name] = bin
-			mu.Unlock()
 		}
 		return errors.Join(errs...)
 	})
@@ -365,7 +360,7 @@ func (e *Env) Start(ctx context.Context, impl Impl, policyPath string, configOri
 	var cmd *exec.Cmd
 	switch impl.Runtime {
 	case RuntimeGo, RuntimeGoVuln:
-		bin, args := e.bins[""], []string{"-impl", impl.Name}
+		bin, args := e.bins["target"], []string{"-impl", impl.Name}
 		if impl.Runtime == RuntimeGoVuln {
 			bin, args = e.bins[impl.Name], nil
 		}
