@@ -214,9 +214,10 @@ func pruneUnused(binDir, stem, keep string) {
 // buildKey is a hash of everything the binary of package pkg (in the module
 // at dir) is built from: the go command's version and target settings, the
 // module path and version of every dependency from the module cache, and
-// the files of every package built from a directory on disk (this module
-// and its local replacements, such as serve/). Tests and documentation do
-// not change it.
+// the source files go list names for every package built from a directory
+// on disk (this module and its local replacements, such as serve/). Tests,
+// documentation and stray files (a binary left by go build) do not change
+// it.
 func buildKey(ctx context.Context, dir, pkg string) (string, error) {
 	run := func(args ...string) ([]byte, error) {
 		cmd := exec.CommandContext(ctx, "go", args...)
@@ -234,7 +235,9 @@ func buildKey(ctx context.Context, dir, pkg string) (string, error) {
 		return "", err
 	}
 	const format = "{{if not .Standard}}{{.ImportPath}}\t{{.Dir}}\t" +
-		"{{with .Module}}{{.Path}}@{{with .Replace}}{{.Version}}{{else}}{{.Version}}{{end}}{{end}}{{end}}"
+		"{{with .Module}}{{.Path}}@{{with .Replace}}{{.Version}}{{else}}{{.Version}}{{end}}{{end}}\t" +
+		"{{join .GoFiles \",\"}},{{join .CgoFiles \",\"}},{{join .EmbedFiles \",\"}},{{join .SFiles \",\"}}," +
+		"{{join .CFiles \",\"}},{{join .CXXFiles \",\"}},{{join .HFiles \",\"}},{{join .SysoFiles \",\"}}{{end}}"
 	deps, err := run("list", "-deps", "-f", format, pkg)
 	if err != nil {
 		return "", err
@@ -242,14 +245,14 @@ func buildKey(ctx context.Context, dir, pkg string) (string, error) {
 	h := sha256.New()
 	h.Write(env)
 	for line := range strings.SplitSeq(string(deps), "\n") {
-		path, rest, ok := strings.Cut(line, "\t")
-		if !ok {
+		fields := strings.Split(line, "\t")
+		if len(fields) != 4 {
 			continue
 		}
-		pkgDir, mod, _ := strings.Cut(rest, "\t")
+		path, pkgDir, mod, files := fields[0], fields[1], fields[2], fields[3]
 		fmt.Fprintf(h, "%s %s\n", path, mod)
 		if strings.HasSuffix(mod, "@") { // built from files on disk
-			if err := hashDir(h, pkgDir); err != nil {
+			if err := hashFiles(h, pkgDir, strings.Split(files, ",")); err != nil {
 				return "", err
 			}
 		}
@@ -257,22 +260,18 @@ func buildKey(ctx context.Context, dir, pkg string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil))[:20], nil
 }
 
-// hashDir writes the names and contents of the files of a package
-// directory (not its subdirectories, not its tests) to h.
-func hashDir(h io.Writer, dir string) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("hashing %s: %w", dir, err)
-	}
-	for _, de := range entries {
-		if !de.Type().IsRegular() || strings.HasSuffix(de.Name(), "_test.go") {
+// hashFiles writes the names and contents of a package's source files
+// (those go list says the build uses) to h.
+func hashFiles(h io.Writer, dir string, names []string) error {
+	for _, name := range names {
+		if name == "" {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(dir, de.Name()))
+		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			return fmt.Errorf("hashing %s: %w", dir, err)
 		}
-		fmt.Fprintf(h, "%s %d\n", de.Name(), len(b))
+		fmt.Fprintf(h, "%s %d\n", name, len(b))
 		h.Write(b)
 	}
 	return nil

@@ -304,6 +304,10 @@ func TestCachedBuild(t *testing.T) {
 	if k := key(); k != k1 {
 		t.Errorf("adding a _test.go file changed the key (%s -> %s)", k1, k)
 	}
+	write("tiny", "a binary go build left behind")
+	if k := key(); k != k1 {
+		t.Errorf("a stray file changed the key (%s -> %s)", k1, k)
+	}
 	write("main.go", "package main\n\nfunc main() { println(2) }\n")
 	k2 := key()
 	if k2 == k1 {
