@@ -101,6 +101,7 @@ func analyze(p Policy, probes []probe, res []ProbeResult) []Finding {
 	}
 	fs = append(fs, varyFindings(probes, res)...)
 	fs = append(fs, exposeFindings(p, probes, res)...)
+	fs = append(fs, cacheFindings(p, probes, res)...)
 	return fs
 }
 

@@ -102,6 +102,12 @@ func TestCertify(t *testing.T) {
 		{"no-expose/any-origin", anyPolicy, demo.NoExposeHeaders, []runner.Code{runner.ExposedHeaderMissing}},
 		{"no-credentials-header", credPolicy, demo.NoCredentialsHeader, []runner.Code{runner.AllowedRequestBlocked}},
 		{"preflight-forbidden", credPolicy, demo.PreflightForbidden, []runner.Code{runner.AllowedRequestBlocked}},
+		// What browsers cache from the allowed preflights.
+		{"stale-lists", credPolicy, demo.StaleLists, []runner.Code{runner.CachedHeaderUnlisted, runner.CachedMethodUnlisted}},
+		{"stale-lists/public", publicPolicy, demo.StaleLists, []runner.Code{runner.CachedHeaderUnlisted}}, // lists DELETE, which the policy lists
+		{"long-max-age", credPolicy, demo.LongMaxAge, []runner.Code{runner.MaxAgeMismatch}},
+		{"no-max-age", credPolicy, demo.NoMaxAge, []runner.Code{runner.MaxAgeMismatch}},
+		{"long-max-age/undeclared", patternPolicy, demo.LongMaxAge, nil}, // the policy declares no maxAge
 		// Two flaws at once: both codes, nothing else.
 		{"null-and-no-vary", credPolicy, demo.AllowNull | demo.NoVary, []runner.Code{runner.MissingVaryOrigin, runner.NullOriginAllowed}},
 	}

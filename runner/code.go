@@ -96,6 +96,20 @@ const (
 	// (`https://APP.EXAMPLE.COM`), which no browser sends, can read
 	// responses: the origin check ignores case.
 	OriginCaseInsensitive Code = "origin-case-insensitive"
+	// MaxAgeMismatch: a preflight the policy allows passes, but browsers
+	// cache it for another time than the policy's maxAge
+	// (Access-Control-Max-Age missing or invalid — the 5 s default — or
+	// another value). Longer than declared keeps a grant alive after the
+	// policy withdraws it: low; shorter costs preflights only: info.
+	MaxAgeMismatch Code = "max-age-mismatch"
+	// CachedMethodUnlisted: the answer to a preflight the policy allows
+	// lists a method the policy does not (or `*`), so once cached it lets
+	// a later request with that method from the same origin go without a
+	// preflight, whatever a preflight asking for it would be answered.
+	CachedMethodUnlisted Code = "cached-method-unlisted"
+	// CachedHeaderUnlisted: the same for a request header the policy does
+	// not list.
+	CachedHeaderUnlisted Code = "cached-header-unlisted"
 )
 
 // Severity ranks a finding by who can exploit it, decided per finding from
@@ -194,6 +208,9 @@ var codes = map[Code]codeInfo{
 	LoopbackOriginAllowed:   {"a loopback origin the policy does not list can read responses", Low},
 	OriginTrailingDot:       {"an allowed host with a trailing dot can read responses", Info},
 	OriginCaseInsensitive:   {"the origin check ignores case", Info},
+	MaxAgeMismatch:          {"a passing preflight is cached for another time than the policy's maxAge", Low},
+	CachedMethodUnlisted:    {"a cached preflight answer lets a method the policy does not list go without a preflight", Low},
+	CachedHeaderUnlisted:    {"a cached preflight answer lets a request header the policy does not list go without a preflight", Low},
 }
 
 // AllCodes lists every finding code, in a stable order.
@@ -205,6 +222,7 @@ func AllCodes() []Code {
 		ExposedHeaderMissing, UnlistedMethodAllowed, UnlistedHeaderAllowed,
 		OriginSubstringBypass, OriginCombinedHost, IPOriginAllowed, LoopbackOriginAllowed,
 		OriginTrailingDot, OriginCaseInsensitive,
+		MaxAgeMismatch, CachedMethodUnlisted, CachedHeaderUnlisted,
 	}
 }
 

@@ -9,6 +9,9 @@
 // special characters), unlisted methods and headers, and requests without
 // Origin — sends them to the target with a bounded HTTP client, and judges
 // every real preflight and response with the spec model ([spec.Judge]).
+// What a browser caches from the allowed preflights is judged with spec's
+// CORS-preflight cache ([spec.PreflightCache]): how long, against the
+// policy's maxAge, and which later requests it lets go without a preflight.
 // The runner decides what the policy intends; whether a browser would let a
 // script read a response is always spec's answer, never the runner's.
 //

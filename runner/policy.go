@@ -30,8 +30,14 @@ import (
 // AllowMethods and AllowHeaders list method and request-header names (HTTP
 // tokens); `*` stands for any. An empty AllowMethods allows the
 // CORS-safelisted methods only and is probed with GET. ExposeHeaders lists
-// the response headers script must be able to read (`*` for all). MaxAge is
-// informational: it is validated but not certified.
+// the response headers script must be able to read (`*` for all).
+//
+// # Max-age
+//
+// MaxAge is how long, in seconds, browsers are meant to cache a passing
+// preflight (Access-Control-Max-Age). When declared, every passing
+// preflight of an allowed request must be cached for exactly that long
+// (finding max-age-mismatch); nil declares nothing and nothing is checked.
 type Policy struct {
 	AllowOrigins     []string `json:"allowOrigins"`
 	AllowMethods     []string `json:"allowMethods"`
@@ -339,6 +345,17 @@ func (p Policy) allowsMethod(m string) bool {
 	}
 	for _, a := range p.AllowMethods {
 		if a == "*" || spec.NormalizeMethod(a) == spec.NormalizeMethod(m) {
+			return true
+		}
+	}
+	return false
+}
+
+// allowsHeader reports whether the policy lists request header h (names
+// compared case-insensitively).
+func (p Policy) allowsHeader(h string) bool {
+	for _, a := range p.AllowHeaders {
+		if a == "*" || strings.EqualFold(a, h) {
 			return true
 		}
 	}

@@ -126,6 +126,10 @@ const (
 	maxCombined = 16
 )
 
+// unlistedMethods are the methods the unlisted-method probe chooses from,
+// the first one the policy does not list.
+var unlistedMethods = []string{"PUT", "DELETE", "PATCH"}
+
 // The origins the reflection probe may use, the first one unrelated to the
 // policy's registrable domains; the sample origin for "*" policies; the
 // IP-literal and loopback origins.
@@ -245,7 +249,7 @@ func plan(target string, p Policy) []probe {
 	if len(samples) > 0 {
 		o := samples[0]
 		if !slices.Contains(p.AllowMethods, "*") {
-			for _, m := range []string{"PUT", "DELETE", "PATCH"} {
+			for _, m := range unlistedMethods {
 				if !p.allowsMethod(m) {
 					add(probe{kind: KindUnlistedMethod, preflightOnly: true, req: spec.Request{Origin: o, Method: m, Credentials: creds}})
 					break

@@ -7,7 +7,8 @@
 #   FUZZ_FILTER=Origin scripts/fuzz.sh   # only targets whose name matches
 #
 # Targets: fuzz/ (spec model), fuzz/loaders/ (policy loader), cases/
-# (case-file loader, cases.FuzzParse) and the differential fuzzers of real
+# (case-file loader, cases.FuzzParse), har/ (HAR reading and judging) and
+# the differential fuzzers of real
 # middlewares in the separate module internal/targets/go (cmd/target).
 # Environment: FUZZTIME (default 10s), FUZZMINIMIZETIME (default 3s: time
 # spent minimizing each new input; go's default of 60s can eat a short
@@ -46,6 +47,7 @@ packages=(
 	".|./fuzz"
 	".|./fuzz/loaders"
 	".|./cases"
+	".|./har"
 	"internal/targets/go|./cmd/target"
 )
 
@@ -53,10 +55,10 @@ failed=0
 summary=()
 # First the seed corpora and the packages' tests, which fuzzing mode does
 # not run (TestSeedsInSync, TestKnownFindingsReproduce, ...).
-echo "== go test ./fuzz/... ./cases; go test ./cmd/target in internal/targets/go" >&2
-if ! go test -count=1 ./fuzz/... ./cases >&2; then
+echo "== go test ./fuzz/... ./cases ./har; go test ./cmd/target in internal/targets/go" >&2
+if ! go test -count=1 ./fuzz/... ./cases ./har >&2; then
 	failed=1
-	summary+=("FAIL  go test ./fuzz/... ./cases")
+	summary+=("FAIL  go test ./fuzz/... ./cases ./har")
 fi
 if ! (cd internal/targets/go && go test -count=1 ./cmd/target) >&2; then
 	failed=1

@@ -65,12 +65,18 @@ type Redirect struct {
 // When the model needs a preflight and Preflight is nil, the server is taken
 // to answer it with status 200 and no headers. The same preflight answer is
 // used for every preflight of the exchange (a request redirected to another
-// URL may need a new preflight there).
+// URL may need a new preflight there) unless HopPreflights gives one for
+// that hop.
 type Exchange struct {
 	Request   Request
 	Preflight *Response
 	Redirects []Redirect
 	Response  Response
+	// HopPreflights, when it has a non-nil element at index i, is the
+	// answer to the preflight sent after i redirects (index 0: before any
+	// redirect), in place of Preflight. A client that follows redirects
+	// for real gets a different preflight answer at every hop.
+	HopPreflights []*Response
 }
 
 // Verdict is the model's judgement of an exchange.

@@ -19,6 +19,12 @@ type SentRequest struct {
 	// ACRM and ACRH are the Access-Control-Request-Method and
 	// -Headers values of a preflight ("" when absent).
 	ACRM, ACRH string
+	// Headers is the header list of an actual request as the model has it
+	// at that hop: the script's headers after the Headers object dropped
+	// forbidden ones and trimmed values, and after redirects removed
+	// Authorization or the request-body headers. Origin and the headers
+	// the browser adds on its own are not in it. Nil for a preflight.
+	Headers []Header `json:",omitempty"`
 }
 
 // Trace records how a verdict was reached.

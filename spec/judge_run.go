@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -41,6 +42,11 @@ func (j *judge) step(stage Stage, anchor, format string, args ...any) {
 
 func (j *judge) sent(r SentRequest) {
 	if j.trace != nil {
+		if len(r.Headers) == 0 {
+			r.Headers = nil
+		} else {
+			r.Headers = slices.Clone(r.Headers) // the trace owns its copy
+		}
 		j.trace.Sent = append(j.trace.Sent, r)
 	}
 }
@@ -72,7 +78,7 @@ func (j *judge) run(ex *Exchange) Verdict {
 			if j.trace != nil {
 				j.step("", "main-fetch", "%s is same-origin with the request origin %s: no CORS protocol (response tainting basic)", j.curStr, j.originStr)
 			}
-			j.sent(SentRequest{URL: j.cur.wireURL(), Method: j.method, Origin: j.sameOriginOriginHeader()})
+			j.sent(SentRequest{URL: j.cur.wireURL(), Method: j.method, Origin: j.sameOriginOriginHeader(), Headers: j.headers})
 		} else {
 			if !j.corsTaint {
 				if j.trace != nil {
@@ -83,7 +89,7 @@ func (j *judge) run(ex *Exchange) Verdict {
 			if v, stop := j.maybePreflight(ex, hop); stop {
 				return v
 			}
-			j.sent(SentRequest{URL: j.cur.wireURL(), Method: j.method, Origin: j.serializedOrigin()})
+			j.sent(SentRequest{URL: j.cur.wireURL(), Method: j.method, Origin: j.serializedOrigin(), Headers: j.headers})
 		}
 		if hop < len(ex.Redirects) && ex.Redirects[hop].Location != "" {
 			if v, stop := j.redirect(&ex.Redirects[hop], hop); stop {
@@ -272,6 +278,9 @@ func (j *judge) maybePreflight(ex *Exchange, hop int) (Verdict, bool) {
 		j.sent(pre)
 	}
 	p := ex.Preflight
+	if hop < len(ex.HopPreflights) && ex.HopPreflights[hop] != nil {
+		p = ex.HopPreflights[hop]
+	}
 	if p == nil {
 		p = &defaultPreflightAnswer
 		if j.trace != nil {

@@ -162,8 +162,8 @@ func TestJudgeRedirects(t *testing.T) {
 			wantOutcome: Allowed,
 			wantSent: []SentRequest{
 				{Preflight: true, URL: api, Method: "OPTIONS", Origin: page, ACRM: "POST", ACRH: "content-type"},
-				{URL: api, Method: "POST", Origin: page},
-				{URL: other, Method: "GET", Origin: "null"},
+				{URL: api, Method: "POST", Origin: page, Headers: hdr("Content-Type", "application/json")},
+				{URL: other, Method: "GET", Origin: "null"}, // 303: Content-Type removed with the body
 			},
 		},
 		{
@@ -173,9 +173,9 @@ func TestJudgeRedirects(t *testing.T) {
 			wantOutcome: Allowed,
 			wantSent: []SentRequest{
 				{Preflight: true, URL: api, Method: "OPTIONS", Origin: page, ACRM: "PUT", ACRH: "x-w3c"},
-				{URL: api, Method: "PUT", Origin: page},
+				{URL: api, Method: "PUT", Origin: page, Headers: hdr("X-W3C", "1")},
 				{Preflight: true, URL: other, Method: "OPTIONS", Origin: "null", ACRM: "PUT", ACRH: "x-w3c"},
-				{URL: other, Method: "PUT", Origin: "null"},
+				{URL: other, Method: "PUT", Origin: "null", Headers: hdr("X-W3C", "1")},
 			},
 		},
 		{
@@ -186,8 +186,8 @@ func TestJudgeRedirects(t *testing.T) {
 			wantOutcome: Allowed,
 			wantSent: []SentRequest{
 				{Preflight: true, URL: api, Method: "OPTIONS", Origin: page, ACRM: "GET", ACRH: "authorization"},
-				{URL: api, Method: "GET", Origin: page},
-				{URL: other, Method: "GET", Origin: "null"},
+				{URL: api, Method: "GET", Origin: page, Headers: hdr("Authorization", "Bearer x")},
+				{URL: other, Method: "GET", Origin: "null"}, // Authorization removed
 			},
 		},
 		{

@@ -22,6 +22,7 @@ func init() {
 }
 
 const explainUsage = `Usage: crosscheck explain [--format text|json] [FILE]
+       crosscheck explain --har FILE [--format text|json]
 
 Reads one exchange from FILE (or standard input when FILE is absent or "-")
 and prints the verdict a browser following the Fetch Standard reaches: allowed
@@ -51,6 +52,7 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "text", "output format: text or json")
+	har := fs.String("har", "", "explain every cross-origin request of a HAR `FILE` saved from Chrome's or Firefox's DevTools, blocked ones first (exit 1 when one is blocked)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), explainUsage)
 		fs.PrintDefaults()
@@ -68,6 +70,9 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 	if *format != "text" && *format != "json" {
 		fmt.Fprintf(stderr, "crosscheck explain: --format %q: want text or json\n", *format)
 		return exitError
+	}
+	if *har != "" {
+		return runExplainHAR(*har, *format, fs.Args(), stdout, stderr)
 	}
 	if fs.NArg() > 1 {
 		fmt.Fprintln(stderr, "crosscheck explain: want at most one FILE")

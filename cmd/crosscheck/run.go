@@ -26,12 +26,15 @@ func init() {
 }
 
 const runUsage = `Usage: crosscheck run --target URL --policy FILE [flags]
+       crosscheck run --openapi FILE [--server URL] [--policy FILE] [flags]
        crosscheck run                  (certify the embedded demo targets)
 
 Sends the requests a browser would make for the policy — allowed origins,
 methods and headers, hostile origin variants, unlisted methods and headers,
 requests without Origin — to URL, and judges every real response with the
-Fetch Standard model. Every probe goes to URL itself: point it at an endpoint
+Fetch Standard model, including what browsers cache from the allowed
+preflights: for how long (against "maxAge") and which later requests they
+let go without a preflight. Every probe goes to URL itself: point it at an endpoint
 that is safe to call with the policy's methods (unlisted methods are only
 ever sent as preflights). Redirects are not followed.
 
@@ -39,6 +42,10 @@ The policy file is JSON:
   {"allowOrigins": ["https://app.example.com", "https://*.example.org"],
    "allowMethods": ["GET", "POST"], "allowHeaders": ["Content-Type"],
    "exposeHeaders": ["X-Total-Count"], "allowCredentials": true, "maxAge": 600}
+
+With --openapi, every operation of an OpenAPI 3 document is certified
+against its own policy (x-cors in the document, or --policy mapping path
+patterns to policies); see docs/openapi.md.
 
 Without --target, run starts the demo targets on 127.0.0.1 (a correct server
 and flawed ones, all declaring the same policy) and certifies each. The demo
@@ -63,6 +70,7 @@ Flags:
 type runFlags struct {
 	target, policy, format string
 	opts                   runner.Options
+	openapiFlags           // --openapi, --server, --shard (run_openapi.go)
 }
 
 func runCmd(args []string, stdout, stderr io.Writer) int {
@@ -75,6 +83,9 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f, code := parseRunFlags(args, stdout, stderr)
 	if f == nil {
 		return code
+	}
+	if f.openapi != "" {
+		return runOpenAPI(ctx, f, stdout, stderr)
 	}
 	if f.target == "" {
 		return runDemo(ctx, f, stdout, stderr)
@@ -138,6 +149,7 @@ func parseRunFlags(args []string, stdout, stderr io.Writer) (*runFlags, int) {
 		f.opts.Headers = append(f.opts.Headers, spec.Header{Name: name, Value: strings.TrimSpace(value)})
 		return nil
 	})
+	f.openapiFlags.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
@@ -164,6 +176,8 @@ func parseRunFlags(args []string, stdout, stderr io.Writer) (*runFlags, int) {
 		probs = append(probs, "--concurrency must be at least 1")
 	}
 	switch {
+	case f.openapi != "" || f.server != "" || f.shard != "":
+		probs = append(probs, f.openapiFlags.problems(f.target)...)
 	case f.target != "" && f.policy == "":
 		probs = append(probs, "--target needs --policy")
 	case f.target == "" && f.policy != "":

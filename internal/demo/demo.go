@@ -39,6 +39,9 @@ const (
 	PreflightForbidden                   // answer every preflight 403
 	EmptyLabel                           // match *.example.com by the suffix ".example.com", so ".example.com" passes
 	DomainSuffix                         // accept any https origin ending with the allowed host's parent domain, dot or not
+	StaleLists                           // answer approved preflights with static lists that still hold DELETE and X-Debug, though preflights asking for them are refused
+	LongMaxAge                           // send Access-Control-Max-Age: 86400 whatever the policy declares
+	NoMaxAge                             // never send Access-Control-Max-Age
 )
 
 // Config is a demo server's policy and flaws.
@@ -232,11 +235,21 @@ func (s *server) preflight(w http.ResponseWriter, r *http.Request, origin string
 			h.Set("Access-Control-Allow-Credentials", "true")
 		}
 	}
-	h.Set("Access-Control-Allow-Methods", method)
-	if len(asked) > 0 {
-		h.Set("Access-Control-Allow-Headers", strings.Join(asked, ","))
+	methods, headers := method, strings.Join(asked, ",")
+	if s.has(StaleLists) {
+		// Lists left over from an older policy, sent whatever is asked.
+		methods = strings.Join(append(slices.Clone(s.cfg.Methods), "DELETE"), ", ")
+		headers = strings.Join(append(slices.Clone(s.cfg.Headers), "X-Debug"), ", ")
 	}
-	if s.cfg.MaxAge > 0 {
+	h.Set("Access-Control-Allow-Methods", methods)
+	if headers != "" {
+		h.Set("Access-Control-Allow-Headers", headers)
+	}
+	switch {
+	case s.has(NoMaxAge):
+	case s.has(LongMaxAge):
+		h.Set("Access-Control-Max-Age", "86400")
+	case s.cfg.MaxAge > 0:
 		h.Set("Access-Control-Max-Age", strconv.Itoa(s.cfg.MaxAge))
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -61,5 +61,11 @@ func Targets() []Target {
 			[]string{"unlisted-header-allowed", "unlisted-method-allowed"}, base(AnyMethod | AnyHeader)},
 		{"forgot-credentials", "omits Access-Control-Allow-Credentials",
 			[]string{"allowed-request-blocked"}, base(NoCredentialsHeader)},
+		{"stale-lists", "refuses preflights for DELETE and X-Debug, but its answers to allowed ones still list them: cached, they let both through",
+			[]string{"cached-header-unlisted", "cached-method-unlisted"}, base(StaleLists)},
+		{"long-max-age", "caches preflights for 86400 s where the policy says 600: a withdrawn grant lives on for up to 2 h in Chrome, 24 h in Firefox",
+			[]string{"max-age-mismatch"}, base(LongMaxAge)},
+		{"no-max-age", "omits Access-Control-Max-Age: browsers cache preflights 5 s, more preflights and no opening, so it passes (info)",
+			[]string{"max-age-mismatch"}, base(NoMaxAge)},
 	}
 }

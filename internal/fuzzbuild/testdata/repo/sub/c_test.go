@@ -1,0 +1,5 @@
+package sub
+
+import tt "testing"
+
+func FuzzC(f *tt.F) {}
