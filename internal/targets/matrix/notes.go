@@ -48,7 +48,8 @@ var notes = map[string]implNotes{
 			"configured, and never on responses to requests without `Origin` or from refused origins (gorilla/handlers#248, open; " +
 			"PR #114 added Vary for `*`, #122 reverted it). A shared cache can then store the answer for one origin (or for no " +
 			"origin) and replay it to another: the legitimate origin gets a response without `Access-Control-Allow-Origin` " +
-			"and its fetch fails. It also answers every OPTIONS from an allowed origin itself (400 without " +
+			"and its fetch fails. `handlers.MaxAge` caps the age at 600 s, so the `public` policy's 3600 s becomes 600 " +
+			"(`max-age-mismatch`, `info`: more preflights, no opening). It also answers every OPTIONS from an allowed origin itself (400 without " +
 			"`Access-Control-Request-Method`) and OPTIONS without `Origin` with an empty 200 (see the differential).",
 		fixes: map[runner.Code]string{
 			runner.MissingVaryOrigin: "wrap the handler so that every response carries `Vary: Origin` (gorilla/handlers does " +
@@ -193,8 +194,10 @@ var notes = map[string]implNotes{
 			"`-Expose-Headers`, Kludex/starlette#2560) and, with `*`, all responses lack it; with `*` it even echoes the " +
 			"origin instead of `*` when the request has a `Cookie` (see the differential). Refused preflights get 400 with " +
 			"the allowed methods and headers. Starlette also always allows the `Accept`, `Accept-Language`, " +
-			"`Content-Language` and `Content-Type` request headers, whatever the configuration; the runner's unlisted-header " +
-			"probe uses another name, so it does not show here.",
+			"`Content-Language` and `Content-Type` request headers, whatever the configuration, and lists them in every " +
+			"passing preflight answer, so a cached answer lets later requests carry them without a preflight " +
+			"(`cached-header-unlisted`: `info` on `strict`, which lists `Content-Type`, since the other three are " +
+			"CORS-safelisted names; `low` on the policies that do not list `Content-Type`).",
 		fixes: map[runner.Code]string{
 			runner.MissingVaryOrigin: "add `Vary: Origin` to every response in an outer middleware (later Starlette releases " +
 				"improve Vary handling, e.g. PR #3517 for preflights).",

@@ -298,6 +298,10 @@ func browserSays(f runner.Finding) string {
 	switch {
 	case f.Code == runner.MissingVaryOrigin:
 		return "the response itself is fine for this request, but its CORS headers depend on `Origin` and it does not say `Vary: Origin`, so a shared cache may replay it for a request from another origin (or without `Origin`): a legitimate page then gets a response without its `Access-Control-Allow-Origin` and its fetch fails (the Fetch Standard's \"CORS protocol and HTTP caches\" example). The harm is availability; the cached response grants no origin more than the browser's own check allows."
+	case f.Code == runner.MaxAgeMismatch:
+		return "the preflight passes, and browsers keep its answer for as long as `Access-Control-Max-Age` says (each capped at its own maximum), not for the policy's `maxAge`."
+	case f.Code == runner.CachedMethodUnlisted || f.Code == runner.CachedHeaderUnlisted:
+		return "the preflight passes, and while its answer is cached the browser sends later requests from this origin with every method and header that answer lists, without another preflight."
 	case pr.Kind == runner.KindHostileOrigin:
 		s := fmt.Sprintf("script on `%s`, an origin the policy does not allow, can read this response without credentials", pr.Request.Origin)
 		switch {
