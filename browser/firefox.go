@@ -97,6 +97,10 @@ var firefoxPrefs = []struct {
 	{"app.normandy.enabled", false},
 	{"app.update.enabled", false},
 	{"extensions.update.enabled", false},
+	{"media.gmp-manager.updateEnabled", false}, // else aus5.mozilla.org and update.googleapis.com
+	{"media.gmp-manager.url", "data:,"},
+	{"media.gmp-widevinecdm.enabled", false},
+	{"media.eme.enabled", false},
 	{"extensions.getAddons.cache.enabled", false},
 	{"extensions.blocklist.enabled", false},
 	{"datareporting.healthreport.uploadEnabled", false},
@@ -297,12 +301,12 @@ func (f *firefox) output() string {
 func (f *firefox) close() {
 	f.once.Do(func() {
 		if f.bidi != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			f.bidi.call(ctx, "browser.close", nil, nil)
 			cancel()
 			select {
 			case <-f.exited:
-			case <-time.After(3 * time.Second):
+			case <-time.After(2 * time.Second):
 			}
 			f.bidi.close()
 		}

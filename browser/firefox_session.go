@@ -245,8 +245,8 @@ func (s *firefoxSession) run(ctx context.Context, t *firefoxTab, batch []*item) 
 			loose = append(loose, it.key)
 		}
 	}
-	s.rec.wait(blocked, t1.Add(eventWait))
-	s.rec.wait(loose, t1.Add(looseWait))
+	s.rec.wait(ctx, blocked, t1.Add(eventWait))
+	s.rec.wait(ctx, loose, t1.Add(looseWait))
 	fmt.Fprintf(s.log, "firefox: batch of %d from %s: fetches %s, events %s\n", len(batch), p.origin, t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
 	obs := make([]Observation, len(batch))
 	for i, it := range batch {
@@ -344,17 +344,21 @@ func (r *firefoxRecorder) keyInText(text string) string {
 	return ""
 }
 
-// wait blocks until every key in keys has settled, or until the deadline.
-func (r *firefoxRecorder) wait(keys []string, deadline time.Time) {
-	stop := time.AfterFunc(time.Until(deadline), func() {
+// wait blocks until every key in keys has settled, until the deadline, or
+// until ctx ends.
+func (r *firefoxRecorder) wait(ctx context.Context, keys []string, deadline time.Time) {
+	wake := func() {
 		r.mu.Lock()
 		r.cond.Broadcast()
 		r.mu.Unlock()
-	})
+	}
+	stop := time.AfterFunc(time.Until(deadline), wake)
 	defer stop.Stop()
+	stopCtx := context.AfterFunc(ctx, wake)
+	defer stopCtx()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for time.Now().Before(deadline) {
+	for time.Now().Before(deadline) && ctx.Err() == nil {
 		pending := false
 		for _, k := range keys {
 			if l := r.logs[k]; l != nil && !l.settled {
