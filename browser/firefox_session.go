@@ -101,7 +101,7 @@ func (s *firefoxSession) setUp(ctx context.Context, env *Env) error {
 		return fmt.Errorf("the version of %q: %w", sess.Capabilities.BrowserVersion, err)
 	}
 	s.version = v
-	if err := s.ff.bidi.call(ctx, "session.subscribe", map[string]any{"events": []string{"log.entryAdded", "network.fetchError"}}, nil); err != nil {
+	if err := s.ff.bidi.call(ctx, "session.subscribe", map[string]any{"events": []string{"log.entryAdded"}}, nil); err != nil {
 		return err
 	}
 	var tree struct {
@@ -233,99 +233,83 @@ func (s *firefoxSession) run(ctx context.Context, t *firefoxTab, batch []*item) 
 	}
 	t1 := time.Now()
 	// Firefox logs why a fetch failed around the time its promise
-	// settles. A fetch of a URL with no token (not http(s)) fails without
-	// a request, and Firefox may log nothing at all for it: a short wait.
-	var blocked, loose []string
+	// settles, and says nothing for a request that fails before its CORS
+	// checks (a same-origin hop refused, too many redirects, a ws: URL):
+	// wait for a word about every failed fetch, but no longer than
+	// Firefox stays quiet.
+	var blocked []string
+	quiet := looseQuiet
 	for i, it := range batch {
-		switch {
-		case js[i].OK || js[i].Message != firefoxNetworkError:
-		case it.token != "":
+		if !js[i].OK && js[i].Message == firefoxNetworkError {
 			blocked = append(blocked, it.key)
-		default:
-			loose = append(loose, it.key)
+			if it.token != "" {
+				quiet = firefoxQuiet
+			}
 		}
 	}
-	s.rec.wait(ctx, blocked, t1.Add(eventWait))
-	s.rec.wait(ctx, loose, t1.Add(looseWait))
-	fmt.Fprintf(s.log, "firefox: batch of %d from %s: fetches %s, events %s\n", len(batch), p.origin, t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
+	s.rec.wait(ctx, blocked, t1, quiet, t1.Add(eventWait))
+	fmt.Fprintf(s.log, "firefox: batch of %d from %s: fetches %s, words %s\n", len(batch), p.origin, t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
 	obs := make([]Observation, len(batch))
 	for i, it := range batch {
-		o := &obs[i]
-		o.JS = js[i]
-		l := s.rec.get(it.key)
-		o.Console = l.console
-		o.ErrorText = l.errorText
+		obs[i].JS = js[i]
+		obs[i].Console = s.rec.get(it.key)
 	}
 	return obs, nil
 }
 
-// looseWait bounds the wait for Firefox's words about a fetch that sent
-// no request.
-const looseWait = 300 * time.Millisecond
+// firefoxQuiet is how long Firefox must log nothing about a batch's failed
+// fetches before the fetches still without a word are judged without one.
+// Its messages come within about 30 ms of the fetch's promise on a quiet
+// machine.
+const firefoxQuiet = 400 * time.Millisecond
 
-// firefoxLog is what Firefox reported for one case run: its console
-// errors about the request and the network error of the actual request.
-type firefoxLog struct {
-	console   []string
-	errorText string
-	settled   bool // a CORS message or a network error of the actual request came
-}
+// looseQuiet is firefoxQuiet for a batch whose failed fetches are all of
+// URLs without a token (not http(s)): they fail in the page, before any
+// request, and Firefox logs what it says about them at once.
+const looseQuiet = 100 * time.Millisecond
 
-// firefoxRecorder collects BiDi events, keyed by case run like recorder.
+// firefoxRecorder collects Firefox's error-level console messages
+// (log.entryAdded), keyed by case run like recorder: the case token in the
+// URL each message names.
 type firefoxRecorder struct {
 	mu   sync.Mutex
 	cond *sync.Cond
-	logs map[string]*firefoxLog
+	logs map[string][]string // keys registered by track
+	last time.Time           // when the last message for a tracked key came
 }
 
 func newFirefoxRecorder() *firefoxRecorder {
-	r := &firefoxRecorder{logs: map[string]*firefoxLog{}}
+	r := &firefoxRecorder{logs: map[string][]string{}}
 	r.cond = sync.NewCond(&r.mu)
 	return r
 }
 
+// track registers a key with no messages; messages for unregistered keys
+// are dropped.
 func (r *firefoxRecorder) track(key string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.logs[key] = &firefoxLog{}
+	r.logs[key] = []string{}
 }
 
 // event handles one BiDi event; it runs in the connection's read loop.
 func (r *firefoxRecorder) event(method string, params json.RawMessage) {
-	switch method {
-	case "log.entryAdded":
-		var e struct {
-			Level string `json:"level"`
-			Text  string `json:"text"`
-		}
-		if json.Unmarshal(params, &e) != nil || e.Level != "error" {
-			return
-		}
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if l := r.logs[r.keyInText(e.Text)]; l != nil {
-			l.console = append(l.console, e.Text)
-			l.settled = true
-			r.cond.Broadcast()
-		}
-	case "network.fetchError":
-		var e struct {
-			ErrorText string `json:"errorText"`
-			Request   struct {
-				URL    string `json:"url"`
-				Method string `json:"method"`
-			} `json:"request"`
-		}
-		if json.Unmarshal(params, &e) != nil {
-			return
-		}
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if l := r.logs[r.keyInText(e.Request.URL)]; l != nil && e.Request.Method != "OPTIONS" {
-			l.errorText = e.ErrorText
-			l.settled = true
-			r.cond.Broadcast()
-		}
+	if method != "log.entryAdded" {
+		return
+	}
+	var e struct {
+		Level string `json:"level"`
+		Text  string `json:"text"`
+	}
+	if json.Unmarshal(params, &e) != nil || e.Level != "error" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if k := r.keyInText(e.Text); k != "" {
+		r.logs[k] = append(r.logs[k], e.Text)
+		r.last = time.Now()
+		r.cond.Broadcast()
 	}
 }
 
@@ -344,24 +328,51 @@ func (r *firefoxRecorder) keyInText(text string) string {
 	return ""
 }
 
-// wait blocks until every key in keys has settled, until the deadline, or
-// until ctx ends.
-func (r *firefoxRecorder) wait(ctx context.Context, keys []string, deadline time.Time) {
+// wait blocks until every key in keys has a message, or no message for a
+// tracked key has come for quiet since from (or the last one), or the
+// deadline passes, or ctx ends.
+func (r *firefoxRecorder) wait(ctx context.Context, keys []string, from time.Time, quiet time.Duration, deadline time.Time) {
+	if len(keys) == 0 {
+		return
+	}
 	wake := func() {
 		r.mu.Lock()
 		r.cond.Broadcast()
 		r.mu.Unlock()
 	}
-	stop := time.AfterFunc(time.Until(deadline), wake)
-	defer stop.Stop()
+	tick := time.NewTicker(quiet / 4)
+	defer tick.Stop()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case <-tick.C:
+				wake()
+			case <-done:
+				return
+			}
+		}
+	}()
 	stopCtx := context.AfterFunc(ctx, wake)
 	defer stopCtx()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for time.Now().Before(deadline) && ctx.Err() == nil {
+	for {
+		now := time.Now()
+		if now.After(deadline) || ctx.Err() != nil {
+			return
+		}
+		quietSince := from
+		if r.last.After(quietSince) {
+			quietSince = r.last
+		}
+		if now.Sub(quietSince) >= quiet {
+			return
+		}
 		pending := false
 		for _, k := range keys {
-			if l := r.logs[k]; l != nil && !l.settled {
+			if len(r.logs[k]) == 0 {
 				pending = true
 				break
 			}
@@ -373,13 +384,9 @@ func (r *firefoxRecorder) wait(ctx context.Context, keys []string, deadline time
 	}
 }
 
-func (r *firefoxRecorder) get(key string) firefoxLog {
+// get returns a copy of the messages for key.
+func (r *firefoxRecorder) get(key string) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if l := r.logs[key]; l != nil {
-		c := *l
-		c.console = append([]string(nil), l.console...)
-		return c
-	}
-	return firefoxLog{}
+	return append([]string(nil), r.logs[key]...)
 }

@@ -15,10 +15,10 @@ const firefoxNetworkError = "NetworkError when attempting to fetch resource."
 // judgeFirefox turns an observation into Firefox's verdict: allowed with
 // the headers script read, or blocked with the reason Firefox's words name
 // (firefox_words.go) and the stage the case server's log shows. Where
-// Firefox names no rule (a request that failed on the network before any
-// CORS check with no code of firefoxNetworkErrors, a fetch of a ws: URL),
-// the verdict has no reason and the reason is not compared. The error
-// says why the observation is not a CORS verdict.
+// Firefox names no rule (a redirect refused before its CORS checks, too
+// many redirects, a fetch of a ws: URL: the console says nothing or only
+// CORSDidNotSucceed2), the verdict has no reason and the reason is not
+// compared. The error says why the observation is not a CORS verdict.
 func judgeFirefox(c *cases.Case, want cases.Result, o *Observation) (Verdict, error) {
 	var v Verdict
 	pre, lastHop := logSummary(o.Received)
@@ -63,22 +63,14 @@ func judgeFirefox(c *cases.Case, want cases.Result, o *Observation) (Verdict, er
 		}
 		return v, nil
 	}
-	// No CORS rule named: a network failure, or a fetch refused before
-	// any request with nothing said.
-	v.Words = strings.Join(o.Console, " ")
+	// No CORS rule named: a request that failed before Firefox's CORS
+	// checks (a refused redirect, too many redirects, a ws: URL) or on the
+	// network. Firefox's console names no rule for it; the stage is what
+	// the case server's log shows.
 	v.BlockedAt = firefoxStage(c, o.Received)
-	if o.ErrorText != "" {
-		v.Words = strings.TrimSpace(o.ErrorText + " " + v.Words)
-		if w, ok := matchWord(firefoxNetworkErrors, o.ErrorText); ok && v.BlockedAt == w.stage {
-			v.Reason = w.pick(want.Reason)
-		}
-		return v, nil
-	}
-	if len(o.Received) > 0 {
-		return v, fmt.Errorf("fetch failed on the network and Firefox reported no error in time")
-	}
+	v.Words = strings.Join(o.Console, " ")
 	if v.Words == "" {
-		v.Words = "TypeError: " + o.JS.Message + " (nothing logged, nothing sent)"
+		v.Words = "TypeError: " + o.JS.Message + " (no console message)"
 	}
 	return v, nil
 }
