@@ -3,6 +3,7 @@ package browser
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -17,30 +18,23 @@ const firefoxName = "firefox"
 
 func init() { register(firefoxDriver{}) }
 
-// firefoxDriver runs cases in headless Firefox over WebDriver BiDi. exec is
-// the binary; "" means FindFirefox.
-type firefoxDriver struct{ exec string }
+// firefoxDriver runs cases in headless Firefox over WebDriver BiDi; the
+// binary is FindFirefox's ($CROSSCHECK_FIREFOX or firefox-esr).
+type firefoxDriver struct{}
 
 func (firefoxDriver) Name() string { return firefoxName }
 
-func (d firefoxDriver) Find() error {
-	_, err := d.path()
+func (firefoxDriver) Find() error {
+	_, err := FindFirefox()
 	return err
-}
-
-func (d firefoxDriver) path() (string, error) {
-	if d.exec != "" {
-		return d.exec, nil
-	}
-	return FindFirefox()
 }
 
 // Start launches Firefox with every host proxied to the case server (the
 // session's proxy capability: CONNECT for https, absolute-form requests for
 // http, whatever the port) and the run's certificate trusted for the cases'
 // hosts and ports only (the profile's cert_override.txt).
-func (d firefoxDriver) Start(ctx context.Context, env *Env) (Session, error) {
-	exe, err := d.path()
+func (firefoxDriver) Start(ctx context.Context, env *Env) (Session, error) {
+	exe, err := FindFirefox()
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +88,9 @@ func (s *firefoxSession) setUp(ctx context.Context, env *Env) error {
 	}}
 	if err := s.ff.bidi.call(ctx, "session.new", map[string]any{"capabilities": caps}, &sess); err != nil {
 		return err
+	}
+	if sess.Capabilities.BrowserName != "firefox" {
+		return fmt.Errorf("session.new: the browser is %q, not firefox", sess.Capabilities.BrowserName)
 	}
 	s.product = "Firefox/" + sess.Capabilities.BrowserVersion
 	v, err := cases.ParseVersion(sess.Capabilities.BrowserVersion)
@@ -149,7 +146,8 @@ func (s *firefoxSession) Run(ctx context.Context, batch []*item) ([]Observation,
 	defer func() { s.tabs <- t }()
 	obs, err := s.run(ctx, t, batch)
 	if err != nil {
-		if _, ok := err.(*batchError); ok {
+		var be *batchError
+		if errors.As(err, &be) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%w%s", err, s.ff.output())
@@ -198,12 +196,15 @@ func (s *firefoxSession) run(ctx context.Context, t *firefoxTab, batch []*item) 
 	if t.page != p {
 		t.page = pageKey{}
 		nctx, cancel := context.WithTimeout(ctx, batchTimeout)
+		defer cancel()
+		// A navigation Firefox refuses (an untrusted certificate, a refused
+		// tunnel) fails the run: the tab would show an error page whose
+		// fetches all fail.
 		err := s.ff.bidi.call(nctx, "browsingContext.navigate", map[string]any{"context": t.context, "url": p.url, "wait": "complete"}, nil)
-		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("navigate to %s: %w", p.url, err)
 		}
-		got, err := s.evaluate(ctx, t, `Promise.resolve(String(self.origin))`)
+		got, err := s.evaluate(nctx, t, `Promise.resolve(String(self.origin))`)
 		if err != nil {
 			return nil, fmt.Errorf("read the origin of %s: %w", p.url, err)
 		}

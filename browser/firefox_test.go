@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -327,4 +328,54 @@ func BenchmarkEmbeddedTableFirefox(b *testing.B) {
 	b.ReportMetric(float64(startup.Milliseconds())/float64(runs), "ms-start")
 	b.ReportMetric(float64(<-peak)/1024, "peak-PSS-MB")
 	b.ReportMetric(float64(len(tb.Cases)), "cases")
+}
+
+// TestFirefoxTrustsOnlyTheOverriddenAuthorities starts Firefox trusting the
+// run's certificate for app.example:443 alone: a fetch from that page to
+// api.example, served by the same server with the same certificate, must
+// fail before any request reaches the server, while one to app.example
+// itself succeeds. The trust is per host and port, not browser-wide.
+func TestFirefoxTrustsOnlyTheOverriddenAuthorities(t *testing.T) {
+	firefoxBin(t)
+	hosts := []string{"api.example", "app.example"}
+	cert, err := newCertificate(hosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := newServer(cert, hosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.close()
+	ok := cases.Response{Status: 200, Headers: []cases.Header{{"Access-Control-Allow-Origin", "*"}}}
+	cs := []cases.Case{
+		{ID: "trust/same-host", Request: cases.Request{Origin: "https://app.example", URL: "https://app.example/x"}, Response: ok},
+		{ID: "trust/other-host", Request: cases.Request{Origin: "https://app.example", URL: "https://api.example/x"}, Response: ok},
+	}
+	var batch []*item
+	for i := range cs {
+		it, err := prepare(&cs[i], i, "trust")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.add(&caseRun{c: it.c, token: it.token})
+		batch = append(batch, it)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sess, err := firefoxDriver{}.Start(ctx, &Env{Port: srv.port(), Cert: cert, Authorities: []string{"app.example:443"}, Parallel: 1, Log: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	obs, err := sess.Run(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !obs[0].JS.OK || len(srv.received(batch[0].token)) != 1 {
+		t.Errorf("same host: %+v, server received %s; want a response", obs[0].JS, describeReceived(srv.received(batch[0].token)))
+	}
+	if obs[1].JS.OK || len(srv.received(batch[1].token)) != 0 {
+		t.Errorf("other host: %+v, server received %s; want a failure before any request", obs[1].JS, describeReceived(srv.received(batch[1].token)))
+	}
 }
