@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/crosscheck-dev/crosscheck/cases"
+	"github.com/crosscheck-dev/crosscheck/spec"
 )
 
 // verifyFirefox runs cases in Firefox with a deadline and returns
@@ -70,7 +71,18 @@ func TestEmbeddedTableInFirefox(t *testing.T) {
 		}
 		checkAgree(t, sub)
 	}
-	t.Run("table", func(t *testing.T) { agreeing(t, tb.Cases) })
+	t.Run("table", func(t *testing.T) {
+		agreeing(t, tb.Cases)
+		// Gecko logs a message for every failed CORS check of a preflight
+		// or a response; a block there without a word means the wait for
+		// Firefox's words ended too early, and its reason went uncompared.
+		for _, c := range tb.Cases {
+			r := byID[c.Name()]
+			if v := r.Browser; v != nil && v.Outcome == spec.Blocked && v.Reason == "" && v.BlockedAt != spec.StageRedirect && v.BlockedAt != spec.StageRequest {
+				t.Errorf("%s: blocked at %s with no word from Firefox (%s)", r.ID, v.BlockedAt, v.Words)
+			}
+		}
+	})
 	t.Run("fixtures", func(t *testing.T) { agreeing(t, fixtures) })
 	t.Run("planted", func(t *testing.T) { checkPlantedFirefox(t, rep, byID, planted) })
 }
