@@ -1,7 +1,6 @@
 package browser
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -217,32 +216,16 @@ func startFirefox(ctx context.Context, cfg firefoxConfig) (*firefox, error) {
 		"LANG=C.UTF-8", "LC_ALL=C.UTF-8",
 	)
 	f.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	stderr, err := f.cmd.StderrPipe()
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
+	wsURL := make(chan string, 1)
 	f.cmd.Stdout = f.out
+	f.cmd.Stderr = &lineWatcher{tail: f.out, re: bidiListening, found: wsURL}
+	// Content processes inherit stderr; after the group is killed, Wait
+	// need not wait for a straggler to close it.
+	f.cmd.WaitDelay = 2 * time.Second
 	if err := f.cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("start %s: %w", cfg.execPath, err)
 	}
-	wsURL := make(chan string, 1)
-	go func() {
-		s := bufio.NewScanner(stderr)
-		s.Buffer(make([]byte, 64<<10), 1<<20)
-		for s.Scan() {
-			line := s.Text()
-			f.out.Write([]byte(line + "\n"))
-			if m := bidiListening.FindStringSubmatch(line); m != nil {
-				select {
-				case wsURL <- m[1]:
-				default:
-				}
-			}
-		}
-		io.Copy(io.Discard, stderr)
-	}()
 	go func() {
 		f.cmd.Wait()
 		close(f.exited)
@@ -267,6 +250,40 @@ func startFirefox(ctx context.Context, cfg firefoxConfig) (*firefox, error) {
 	}
 	f.bidi = newBiDi(ws, cfg.events)
 	return f, nil
+}
+
+// lineWatcher copies a process's output to tail and sends the first
+// submatch of re in a line to found (once).
+type lineWatcher struct {
+	tail  io.Writer
+	re    *regexp.Regexp
+	found chan<- string
+	line  []byte
+	done  bool
+}
+
+func (w *lineWatcher) Write(p []byte) (int, error) {
+	w.tail.Write(p)
+	if w.done {
+		return len(p), nil
+	}
+	w.line = append(w.line, p...)
+	for {
+		i := bytes.IndexByte(w.line, '\n')
+		if i < 0 {
+			break
+		}
+		if m := w.re.FindSubmatch(w.line[:i]); m != nil {
+			w.found <- string(m[1])
+			w.done, w.line = true, nil
+			break
+		}
+		w.line = w.line[i+1:]
+	}
+	if len(w.line) > 64<<10 {
+		w.line = nil // no line is that long
+	}
+	return len(p), nil
 }
 
 // filteredEnv is this process's environment without what startFirefox

@@ -234,10 +234,10 @@ func (s *firefoxSession) run(ctx context.Context, t *firefoxTab, batch []*item) 
 	}
 	t1 := time.Now()
 	// Firefox logs why a fetch failed before its promise settles, and says
-	// nothing for a request that fails before its CORS
-	// checks (a same-origin hop refused, too many redirects, a ws: URL):
-	// wait for a word about every failed fetch, but no longer than
-	// Firefox stays quiet.
+	// nothing for a request that fails before its CORS checks (a
+	// same-origin hop refused, too many redirects, a ws: URL): wait for a
+	// word about every failed fetch, but no longer than Firefox stays
+	// quiet.
 	var blocked []string
 	quiet := looseQuiet
 	for i, it := range batch {

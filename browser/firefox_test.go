@@ -391,3 +391,34 @@ func TestFirefoxTrustsOnlyTheOverriddenAuthorities(t *testing.T) {
 		t.Errorf("other host: %+v, server received %s; want a failure before any request", obs[1].JS, describeReceived(srv.received(batch[1].token)))
 	}
 }
+
+func TestLineWatcher(t *testing.T) {
+	tests := []struct {
+		chunks []string
+		want   string
+	}{
+		{[]string{"*** You are running in headless mode.\nWebDriver BiDi listening on ws://127.0.0.1:4444\n"}, "ws://127.0.0.1:4444"},
+		{[]string{"noise\nWebDriver BiDi liste", "ning on ws://127.0.0.1:5", "55\nmore\n"}, "ws://127.0.0.1:555"},
+		{[]string{"WebDriver BiDi listening on ws://127.0.0.1:1"}, ""}, // no end of line yet
+		{[]string{"nothing here\n"}, ""},
+	}
+	for _, tt := range tests {
+		found := make(chan string, 1)
+		var tail bytes.Buffer
+		w := &lineWatcher{tail: &tail, re: bidiListening, found: found}
+		for _, c := range tt.chunks {
+			w.Write([]byte(c))
+		}
+		got := ""
+		select {
+		case got = <-found:
+		default:
+		}
+		if got != tt.want {
+			t.Errorf("chunks %q: found %q, want %q", tt.chunks, got, tt.want)
+		}
+		if tail.String() != strings.Join(tt.chunks, "") {
+			t.Errorf("chunks %q: tail %q, want everything", tt.chunks, tail.String())
+		}
+	}
+}
