@@ -23,8 +23,11 @@ import (
 // subprotocol), masked text frames out, text messages in (fragmented or
 // not, control frames in between), pings answered, the closing handshake.
 // It is written here rather than taken from a module because that is all
-// BiDi needs and it stays under 200 lines; the frame rules it relies on
-// are RFC 6455 section 5.
+// BiDi needs (about 210 lines of code, tested in firefox_ws_test.go
+// against a server that sends every frame shape); the frame rules it
+// relies on are RFC 6455 section 5. Not supported, as BiDi does not use
+// them: extensions (permessage-deflate), subprotocols, wss://, and UTF-8
+// validation of text messages beyond what the JSON decoder does.
 
 // wsGUID is the key suffix of the opening handshake (RFC 6455 §1.3).
 const wsGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
