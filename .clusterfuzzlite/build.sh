@@ -163,6 +163,8 @@ build internal/targets/go $mod/internal/targets/go/cmd/target FuzzChiCors
 build internal/targets/go $mod/internal/targets/go/cmd/target FuzzGorillaHandlers
 build internal/targets/go $mod/internal/targets/go/cmd/target FuzzGinContribCors
 build internal/targets/go $mod/internal/targets/go/cmd/target FuzzEcho
+build internal/targets/go $mod/internal/targets/go/cmd/target FuzzEchoV5
 build internal/targets/go $mod/internal/targets/go/cmd/target FuzzFiber
+build internal/targets/go $mod/internal/targets/go/cmd/target FuzzFiberV3
 build internal/targets/go $mod/internal/targets/go/cmd/target FuzzNetHTTPCOP
 cd "$root"

@@ -60,6 +60,10 @@ type Env struct {
 	// Cert is the server's certificate, the only one the browser may
 	// trust.
 	Cert *certificate
+	// Authorities are the host:port pairs the cases may load over TLS
+	// (every host of the certificate with every port the cases name, 443
+	// included), for engines that trust the certificate per host and port.
+	Authorities []string
 	// Parallel is how many batches the verifier may run at once.
 	Parallel int
 	// Log receives progress diagnostics.

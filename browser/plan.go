@@ -145,20 +145,16 @@ func prepare(c *cases.Case, index int, nonce string) (*item, error) {
 	return it, nil
 }
 
-// caseHosts lists the host names a case's origins, URLs and redirect
-// Locations name (lowercased, without ports), for the certificate.
-func caseHosts(c *cases.Case) []string {
-	var hosts []string
+// caseRefs lists the URLs a case's origins, URLs and redirect Locations
+// name, as written (scheme-relative ones made https:).
+func caseRefs(c *cases.Case) []string {
+	var refs []string
 	add := func(raw string) {
 		raw = strings.Trim(raw, " \t")
 		if strings.HasPrefix(raw, "//") {
 			raw = "https:" + raw
 		}
-		u, err := url.Parse(raw)
-		if err != nil || u.Hostname() == "" {
-			return
-		}
-		hosts = append(hosts, strings.ToLower(u.Hostname()))
+		refs = append(refs, raw)
 	}
 	for _, st := range c.Exchanges() {
 		if st.Request.Origin != "null" {
@@ -177,6 +173,18 @@ func caseHosts(c *cases.Case) []string {
 			if strings.EqualFold(h[0], "Location") {
 				add(h[1])
 			}
+		}
+	}
+	return refs
+}
+
+// caseHosts lists the host names a case's origin, URL and redirect
+// Locations name (lowercased, without ports), for the certificate.
+func caseHosts(c *cases.Case) []string {
+	var hosts []string
+	for _, raw := range caseRefs(c) {
+		if u, err := url.Parse(raw); err == nil && u.Hostname() != "" {
+			hosts = append(hosts, strings.ToLower(u.Hostname()))
 		}
 	}
 	return hosts
@@ -249,6 +257,28 @@ func certHosts(cs []cases.Case) []string {
 	out := make([]string, 0, len(seen))
 	for h := range seen {
 		out = append(out, h)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// certAuthorities is every host:port a page or fetch of cs may reach over
+// TLS: each host of the certificate with 443 and with every port the cases
+// name, for engines that trust a certificate per host and port.
+func certAuthorities(cs []cases.Case) []string {
+	ports := map[string]bool{"443": true}
+	for i := range cs {
+		for _, raw := range caseRefs(&cs[i]) {
+			if u, err := url.Parse(raw); err == nil && u.Port() != "" {
+				ports[u.Port()] = true
+			}
+		}
+	}
+	var out []string
+	for _, h := range certHosts(cs) {
+		for p := range ports {
+			out = append(out, net.JoinHostPort(h, p))
+		}
 	}
 	sort.Strings(out)
 	return out

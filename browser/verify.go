@@ -147,7 +147,7 @@ func verifyEngine(ctx context.Context, d Driver, cs []cases.Case, base []Result,
 			srv.add(newCaseRun(it.c, it.token))
 		}
 	}
-	sess, err := d.Start(ctx, &Env{Port: srv.port(), Cert: cert, Parallel: opts.Parallel, Log: logw})
+	sess, err := d.Start(ctx, &Env{Port: srv.port(), Cert: cert, Authorities: certAuthorities(cs), Parallel: opts.Parallel, Log: logw})
 	if err != nil {
 		return nil, err
 	}

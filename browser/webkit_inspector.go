@@ -173,12 +173,18 @@ func inspectorTargets(ctx context.Context, addr string) ([]string, error) {
 	return out, nil
 }
 
+// wsInspectorMaxMessage bounds one inspector message (network events carry
+// every header).
+const wsInspectorMaxMessage = 16 << 20
+
 var inspectorSocketRE = regexp.MustCompile(`/socket/[0-9]+/[0-9]+/WebPage`)
 
 // dialInspector connects to the page at path on the inspector HTTP server
 // addr and starts recording into rec.
 func dialInspector(addr, path string, rec *wkRecorder) (*inspector, error) {
-	ws, err := dialWS("ws://"+addr+path, 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, err := dialWS(ctx, "ws://"+addr+path, wsInspectorMaxMessage)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +206,7 @@ type wkMessage struct {
 func (in *inspector) read() {
 	defer close(in.done)
 	for {
-		b, err := in.ws.ReadText()
+		b, err := in.ws.read()
 		if err != nil {
 			in.mu.Lock()
 			in.err = err
@@ -272,7 +278,7 @@ func (in *inspector) enable(target string) {
 	}
 	in.mu.Unlock()
 	for _, b := range msgs {
-		if err := in.ws.WriteText(b); err != nil {
+		if err := in.ws.writeText(b); err != nil {
 			in.mu.Lock()
 			if in.err == nil {
 				in.err = err

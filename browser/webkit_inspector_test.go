@@ -3,6 +3,7 @@ package browser
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"io"
 	"net"
@@ -19,14 +20,14 @@ func fakeInspector(t *testing.T, rec *wkRecorder) (*inspector, <-chan map[string
 	t.Helper()
 	client, server := net.Pipe()
 	t.Cleanup(func() { client.Close(); server.Close() })
-	in := &inspector{ws: &wsConn{c: client, r: bufio.NewReader(client)}, rec: rec,
+	in := &inspector{ws: &wsConn{c: client, br: bufio.NewReader(client), maxRead: 1 << 20}, rec: rec,
 		targets: map[string]*wkTarget{}, marks: map[string]bool{}, done: make(chan struct{})}
 	in.cond = sync.NewCond(&in.mu)
 	sent := make(chan map[string]any, 16)
 	go func() {
 		r := bufio.NewReader(server)
 		for {
-			_, _, p, err := readFrame(r, 1<<20)
+			p, err := readMaskedFrame(r)
 			if err != nil {
 				if err != io.EOF {
 					close(sent)
@@ -39,6 +40,42 @@ func fakeInspector(t *testing.T, rec *wkRecorder) (*inspector, <-chan map[string
 		}
 	}()
 	return in, sent
+}
+
+// readMaskedFrame reads one frame a client sent (masked, unfragmented,
+// as wsConn writes them) and returns its payload.
+func readMaskedFrame(r *bufio.Reader) ([]byte, error) {
+	var h [2]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return nil, err
+	}
+	n := uint64(h[1] & 0x7F)
+	switch n {
+	case 126:
+		var b [2]byte
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return nil, err
+		}
+		n = uint64(binary.BigEndian.Uint16(b[:]))
+	case 127:
+		var b [8]byte
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return nil, err
+		}
+		n = binary.BigEndian.Uint64(b[:])
+	}
+	var mask [4]byte
+	if _, err := io.ReadFull(r, mask[:]); err != nil {
+		return nil, err
+	}
+	p := make([]byte, n)
+	if _, err := io.ReadFull(r, p); err != nil {
+		return nil, err
+	}
+	for i := range p {
+		p[i] ^= mask[i&3]
+	}
+	return p, nil
 }
 
 // event feeds one protocol message to the inspector.

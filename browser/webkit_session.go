@@ -59,7 +59,7 @@ func (s *webkitSession) Version() cases.Version { return s.version }
 func (s *webkitSession) Close() {
 	s.once.Do(func() {
 		for _, in := range s.insps {
-			in.ws.Close()
+			in.ws.close()
 		}
 		s.w.close()
 		for _, in := range s.insps {

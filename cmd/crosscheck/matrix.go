@@ -33,8 +33,9 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 	check := fs.Bool("check", false, "do not write; exit 1 if the committed documents differ from a fresh run")
 	parallel := fs.Int("parallel", 4, "targets certified at once")
 	timeout := fs.Duration("timeout", 5*time.Minute, "bound on the whole run")
+	binDir := fs.String("bin", targets.DefaultBinDir(), "directory of the built Go targets, kept between runs (shared with the tests)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crosscheck matrix [-out DIR] [-check] [-parallel N]")
+		fmt.Fprintln(stderr, "Usage: crosscheck matrix [-out DIR] [-check] [-parallel N] [-bin DIR]")
 		fmt.Fprintln(stderr, "Certifies every CORS implementation of internal/targets against every policy and")
 		fmt.Fprintln(stderr, "writes docs/conformance.md and docs/findings/. Exit 0 written (or up to date),")
 		fmt.Fprintln(stderr, "1 stale (-check), 2 could not run.")
@@ -60,15 +61,9 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "crosscheck matrix: %v (run it inside the crosscheck repository)\n", err)
 		return exitError
 	}
-	bin, err := os.MkdirTemp("", "crosscheck-matrix-")
-	if err != nil {
-		fmt.Fprintf(stderr, "crosscheck matrix: %v\n", err)
-		return exitError
-	}
-	defer os.RemoveAll(bin)
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	res, err := matrix.Run(ctx, matrix.Options{Root: root, BinDir: bin, Parallel: *parallel, Log: stderr})
+	res, err := matrix.Run(ctx, matrix.Options{Root: root, BinDir: *binDir, Parallel: *parallel, Log: stderr})
 	if err != nil {
 		fmt.Fprintf(stderr, "crosscheck matrix: %v\n", err)
 		return exitError

@@ -48,12 +48,12 @@ var extraProbes = []extraProbe{
 		script: &spec.Request{Origin: attacker, Method: "GET", Credentials: spec.CredentialsInclude},
 		why: "Every implementation refuses the read (no `Access-Control-Allow-Origin`), but they differ in what else they do. " +
 			"gin-contrib/cors answers 403 and never runs the application (gin-contrib/cors#184): harmless for browsers, " +
-			"but it breaks non-browser clients that send `Origin`. fiber still sends `Access-Control-Expose-Headers` and " +
-			"`Access-Control-Max-Age`; Express `cors`, configured with one origin string, sends that fixed origin in " +
-			"`Access-Control-Allow-Origin` to everyone, with `-Allow-Credentials` and `-Expose-Headers` (a mismatch the browser refuses); " +
-			"Starlette sends `Access-Control-Allow-Credentials` and `-Expose-Headers` (Kludex/starlette#2560): without " +
-			"`Access-Control-Allow-Origin` these headers grant nothing, they only disclose configuration. The others send " +
-			"no CORS headers, which is what the Fetch standard needs.",
+			"but it breaks non-browser clients that send `Origin`. fiber v2 still sends `Access-Control-Expose-Headers` and " +
+			"`Access-Control-Max-Age`, fiber v3 `-Expose-Headers`; Express `cors`, @koa/cors and @fastify/cors, configured with " +
+			"one origin string, send that fixed origin in `Access-Control-Allow-Origin` to everyone, with `-Allow-Credentials` " +
+			"and `-Expose-Headers` (a mismatch the browser refuses); Hono and Starlette send `Access-Control-Allow-Credentials` " +
+			"and `-Expose-Headers` (Kludex/starlette#2560): without `Access-Control-Allow-Origin` these headers grant nothing, " +
+			"they only disclose configuration. The others send no CORS headers, which is what the Fetch standard needs.",
 	},
 	{
 		policy: "strict", name: "POST text/plain from a disallowed origin", method: "POST", origin: attacker,
@@ -68,21 +68,25 @@ var extraProbes = []extraProbe{
 	{
 		policy: "strict", name: "OPTIONS from the allowed origin, no Access-Control-Request-Method (not a preflight)", method: "OPTIONS", origin: "https://app.example.com",
 		why: "Without `Access-Control-Request-Method` an OPTIONS request is not a preflight (Fetch §4.8) and belongs to the " +
-			"application. rs/cors, go-chi, fiber, Starlette and CrossOriginProtection pass it on; gorilla/handlers answers " +
-			"it itself (gorilla/handlers#111), gin-contrib/cors, echo v4 (labstack/echo#2534, fixed only in v5) and Express " +
-			"`cors` (expressjs/cors#261) treat every OPTIONS as a preflight, so an application's own OPTIONS handler never runs.",
+			"application. gorilla/handlers answers " +
+			"it itself (gorilla/handlers#111), gin-contrib/cors, echo v4 (labstack/echo#2534, fixed in v5), Express " +
+			"`cors` (expressjs/cors#261) and Hono treat every OPTIONS as a preflight, and @fastify/cors answers it 400 " +
+			"(`strictPreflight`), so an application's own OPTIONS handler never runs. rs/cors, go-chi, fiber v2 and v3, echo v5, " +
+			"@koa/cors, Starlette and CrossOriginProtection pass it on.",
 	},
 	{
 		policy: "strict", name: "OPTIONS without Origin", method: "OPTIONS",
 		why: "A request without `Origin` is not a CORS request at all. Implementations that answer it themselves " +
-			"(gorilla/handlers, echo v4, Express `cors`) hide the application's OPTIONS handler from every client.",
+			"(gorilla/handlers, echo v4, Express `cors` and Hono with 204, @fastify/cors with 400) hide the application's " +
+			"OPTIONS handler from every client.",
 	},
 	{
 		policy: "strict", name: "preflight from a disallowed origin", method: "OPTIONS", origin: attacker,
 		headers: []spec.Header{{Name: "Access-Control-Request-Method", Value: "PUT"}},
 		why: "All refuse (no `Access-Control-Allow-Origin`), with statuses from 200 to 403 (any is fine: a refused preflight " +
-			"fails the CORS check whatever its status). fiber, Express `cors` and Starlette still list the allowed methods and " +
-			"headers (Express also its fixed `Access-Control-Allow-Origin`, Starlette with status 400): information disclosure only.",
+			"fails the CORS check whatever its status). fiber v2 and v3, Express `cors`, Hono, @koa/cors, @fastify/cors and " +
+			"Starlette still list the allowed methods and headers (the three configured with one origin string also their " +
+			"fixed `Access-Control-Allow-Origin`, Starlette with status 400): information disclosure only.",
 	},
 	{
 		policy: "strict", name: "preflight with Access-Control-Request-Headers `X-Api-Key,Content-Type` (not lower-case, unsorted)", method: "OPTIONS", origin: "https://app.example.com",
@@ -94,19 +98,27 @@ var extraProbes = []extraProbe{
 	{
 		policy: "strict", name: "GET from `https://APP.EXAMPLE.COM` (browsers never send upper case)", method: "GET", origin: "https://APP.EXAMPLE.COM",
 		why: "A browser serializes origins in lower case, so this is never a browser request. rs/cors and go-chi lower-case " +
-			"origins before comparing (a documented deviation) and echo back the upper-case value (so does CrossOriginProtection's " +
-			"rs/cors); fiber normalizes it and answers with the configured lower-case origin; Express sends its fixed origin; " +
-			"gin-contrib/cors answers 403; the others ignore it. Not exploitable from a browser.",
+			"origins before comparing (a documented deviation) and echo back the upper-case value (so do CrossOriginProtection's " +
+			"rs/cors and fiber v3); fiber v2 and echo v5 answer with the configured lower-case origin; Express `cors`, @koa/cors " +
+			"and @fastify/cors send their fixed origin; gin-contrib/cors answers 403; the others ignore it. Not exploitable " +
+			"from a browser.",
 	},
 	{
 		policy: "subdomains", name: "GET from `https://.example.com` (empty label)", method: "GET", origin: "https://.example.com",
 		script: &spec.Request{Origin: "https://.example.com", Method: "GET", Credentials: spec.CredentialsInclude},
 		why: "The pattern `https://*.example.com` means one or more non-empty labels. rs/cors, go-chi, gin-contrib/cors, " +
-			"echo v4 and fiber v2 turn `*` into \"any string, even empty\" and accept `https://.example.com` (fiber fixed it in " +
-			"v3 only); Express and Starlette, configured with an anchored regular expression of non-empty labels, refuse it. " +
-			"The runner's probes do not include this origin, so the matrix does not show it; in practice no one can serve a " +
-			"page from a host with an empty label (DNS has no such name), so it is a matching-soundness bug rather than an " +
-			"exploitable hole, and the same looseness is what made the exploitable bugs of the regression corpus.",
+			"echo v4 and fiber v2 turn `*` into \"any string, even empty\" and accept `https://.example.com` (the runner's " +
+			"`origin-empty-label`); fiber v3 refuses it, and the npm middlewares and Starlette, configured with an anchored " +
+			"regular expression of non-empty labels, refuse it too. No one can serve a page from a host with an empty label " +
+			"(DNS has no such name, no public CA certifies one), so it is a matching-soundness bug, not an exploitable hole.",
+	},
+	{
+		policy: "subdomains", name: "GET from `https://a..example.com` (empty label before the domain)", method: "GET", origin: "https://a..example.com",
+		script: &spec.Request{Origin: "https://a..example.com", Method: "GET", Credentials: spec.CredentialsInclude},
+		why: "The empty label need not come first. fiber v3's matcher refuses a leading dot and `..` inside the part that " +
+			"stands for `*`, but not the empty label between that part and `.example.com`, so it accepts this origin along with " +
+			"every library that accepts the previous one (found by `FuzzFiberV3`, [fuzzing.md](findings/fuzzing.md)). Not " +
+			"exploitable either, for the same reason.",
 	},
 	{
 		policy: "public", name: "GET with a Cookie from any origin (credentials: include)", method: "GET", origin: attacker,

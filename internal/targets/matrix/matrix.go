@@ -28,7 +28,8 @@ var Policies = []string{"strict", "several-origins", "subdomains", "public"}
 type Options struct {
 	// Root is the crosscheck repository root.
 	Root string
-	// BinDir receives the built Go targets.
+	// BinDir holds the built Go targets, kept between runs
+	// (targets.DefaultBinDir; see targets.Prepare).
 	BinDir string
 	// Parallel is how many targets run at once (default 4).
 	Parallel int

@@ -31,15 +31,9 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			return 2
 		}
-		bin, err := os.MkdirTemp("", "crosscheck-matrix-test-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 2
-		}
-		defer os.RemoveAll(bin)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
-		result, err = Run(ctx, Options{Root: root, BinDir: bin})
+		result, err = Run(ctx, Options{Root: root, BinDir: targets.DefaultBinDir()})
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "running the matrix (run scripts/install-deps.sh first): %v\n", err)
 			return 2
@@ -72,7 +66,9 @@ func TestCorpusIsFlagged(t *testing.T) {
 // §A.4): the Vary omissions, and the `*.example.com` patterns that also
 // match the empty label `https://.example.com` (observed for rs/cors,
 // go-chi/cors, gin-contrib/cors, echo v4 and fiber v2 in peers.md §A.3,
-// policy B); everything else the libraries do as the policies declare.
+// policy B); fiber v3's matchers read in its source (middleware/cors:
+// utils.go, cors.go); everything else the libraries do as the policies
+// declare.
 func TestCurrentReleases(t *testing.T) {
 	vary := []runner.Code{runner.MissingVaryOrigin}
 	emptyLabel := []runner.Code{runner.OriginEmptyLabel}
@@ -81,20 +77,30 @@ func TestCurrentReleases(t *testing.T) {
 	// rs/cors.
 	anyCase := []runner.Code{runner.OriginCaseInsensitive}
 	anyCaseEmptyLabel := []runner.Code{runner.OriginCaseInsensitive, runner.OriginEmptyLabel}
+	starlette := []runner.Code{runner.CachedHeaderUnlisted, runner.MissingVaryOrigin}
 	want := map[string][]runner.Code{
 		"rs-cors/subdomains": anyCaseEmptyLabel, "go-chi-cors/subdomains": anyCaseEmptyLabel, "echo/subdomains": emptyLabel, "fiber/subdomains": emptyLabel,
 		"rs-cors/strict": anyCase, "rs-cors/several-origins": anyCase, "go-chi-cors/strict": anyCase, "go-chi-cors/several-origins": anyCase,
 		"nethttp-cop/strict": anyCase, "nethttp-cop/several-origins": anyCase,
-		// gorilla/handlers#248: no Vary unless several origins, never on refusals.
-		"gorilla-handlers/strict": vary, "gorilla-handlers/several-origins": vary, "gorilla-handlers/public": vary,
+		// fiber v3 lower-cases the origin before comparing and echoes it as
+		// sent; its matcher refuses a leading empty label, not the one
+		// before the domain (https://crosscheck..example.com).
+		"fiber-v3/strict": anyCase, "fiber-v3/several-origins": anyCase, "fiber-v3/subdomains": anyCaseEmptyLabel,
+		// gorilla/handlers#248: no Vary unless several origins, never on
+		// refusals; and it caps Access-Control-Max-Age at 600 s (public
+		// declares 3600).
+		"gorilla-handlers/strict": vary, "gorilla-handlers/several-origins": vary,
+		"gorilla-handlers/public": {runner.MaxAgeMismatch, runner.MissingVaryOrigin},
 		// gin-contrib/cors: Vary on allowed responses only.
 		"gin-contrib-cors/strict": vary, "gin-contrib-cors/several-origins": vary, "gin-contrib-cors/subdomains": {runner.MissingVaryOrigin, runner.OriginEmptyLabel}, "gin-contrib-cors/public": vary,
-		// fiber: Vary: Origin unless every origin is allowed.
-		"fiber/public": vary,
-		// Starlette 0.26: Vary only when an explicit origin is echoed.
-		"starlette/strict": vary, "starlette/several-origins": vary, "starlette/subdomains": vary, "starlette/public": vary,
+		// fiber v2 and v3: Vary: Origin unless every origin is allowed.
+		"fiber/public": vary, "fiber-v3/public": vary,
+		// Starlette 0.26: Vary only when an explicit origin is echoed; it
+		// always allows Accept, Accept-Language, Content-Language and
+		// Content-Type, which a cached preflight answer then lists.
+		"starlette/strict": starlette, "starlette/several-origins": starlette, "starlette/subdomains": starlette, "starlette/public": starlette,
 	}
-	wantNA := []string{"gorilla-handlers/subdomains", "nethttp-cop/subdomains", "nethttp-cop/public"}
+	wantNA := []string{"gorilla-handlers/subdomains", "echo-v5/subdomains", "nethttp-cop/subdomains", "nethttp-cop/public"}
 	for _, c := range result.Cells {
 		key := c.Impl.Name + "/" + c.Policy
 		t.Run(key, func(t *testing.T) {
@@ -132,5 +138,41 @@ func TestRenderHidesPorts(t *testing.T) {
 				t.Errorf("%s contains the target URL %s", name, c.Report.Target)
 			}
 		}
+	}
+}
+
+// A cell shows the worst severity of a code, and only findings at or
+// above crosscheck run's default threshold (low) make an implementation
+// fail: an info-only implementation passes.
+func TestSeverityDisplay(t *testing.T) {
+	finding := func(c runner.Code, s runner.Severity) runner.Finding { return runner.Finding{Code: c, Severity: s} }
+	impl := targets.Impl{Name: "x"}
+	tests := []struct {
+		name        string
+		findings    []runner.Finding
+		wantCell    string // the matrix cell of origin-empty-label
+		wantVerdict string
+	}{
+		{name: "none", wantCell: "", wantVerdict: "passes"},
+		{name: "info only", findings: []runner.Finding{finding(runner.OriginEmptyLabel, runner.Info)},
+			wantCell: "info", wantVerdict: "passes (info findings only, on strict)"},
+		{name: "low fails", findings: []runner.Finding{finding(runner.OriginEmptyLabel, runner.Low)},
+			wantCell: "low", wantVerdict: "**fails** on strict"},
+		{name: "worst of a code wins", findings: []runner.Finding{finding(runner.OriginEmptyLabel, runner.Info), finding(runner.OriginEmptyLabel, runner.High)},
+			wantCell: "high", wantVerdict: "**fails** on strict"},
+		{name: "info beside a medium of another code", findings: []runner.Finding{finding(runner.OriginEmptyLabel, runner.Info), finding(runner.MissingVaryOrigin, runner.Medium)},
+			wantCell: "info", wantVerdict: "**fails** on strict"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Cell{Impl: impl, Policy: "strict", Report: &runner.Report{Findings: tt.findings}}
+			sev, _ := worstOf(c, runner.OriginEmptyLabel)
+			if string(sev) != tt.wantCell {
+				t.Errorf("worstOf(origin-empty-label) = %q, want %q", sev, tt.wantCell)
+			}
+			if got := implVerdict(&Result{Cells: []Cell{c}}, impl); got != tt.wantVerdict {
+				t.Errorf("implVerdict = %q, want %q", got, tt.wantVerdict)
+			}
+		})
 	}
 }

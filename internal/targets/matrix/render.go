@@ -71,16 +71,18 @@ func renderMatrix(r *Result) []byte {
 	d.p("Each implementation below is a real server started on 127.0.0.1 (sources in `internal/targets/`), configured")
 	d.p("with each declared policy of `internal/targets/policies/` through the library's own configuration, and certified")
 	d.p("by crosscheck's runner (`runner.Certify`, the engine of `crosscheck run`): the probes are derived from the policy,")
-	d.p("sent over the network, and every response is judged by the spec model. A cell says whether the finding code was")
-	d.p("raised: **found**, clean, or n/a (the library cannot express the policy, or refuses the configuration; the reason")
-	d.p("is in the implementation's write-up). Codes are explained in [findings.md](findings.md).")
+	d.p("sent over the network, and every response is judged by the spec model. A cell gives the severity of the finding code")
+	d.p("(the worst of its findings, decided by the runner from who can exploit it): **high**, **medium** and **low** fail")
+	d.p("`crosscheck run` at its default threshold (`--fail-on low`), `info` is reported but does not fail; clean, or n/a (the")
+	d.p("library cannot express the policy, or refuses the configuration; the reason is in the implementation's write-up).")
+	d.p("Codes and their severity rules are explained in [findings.md](findings.md).")
 	d.p("")
 	d.p("## Implementations")
 	d.p("")
-	d.p("| Implementation | Library | Version | What crosscheck found | Write-up |")
-	d.p("|---|---|---|---|---|")
+	d.p("| Implementation | Library | Version | What crosscheck found | At the default threshold | Write-up |")
+	d.p("|---|---|---|---|---|---|")
 	for _, im := range targets.Impls() {
-		d.p("| %s | %s | %s | %s | [findings/%s.md](findings/%s.md) |", im.Name, im.Library, im.Version, implSummary(r, im), im.Name, im.Name)
+		d.p("| %s | %s | %s | %s | %s | [findings/%s.md](findings/%s.md) |", im.Name, im.Library, im.Version, implSummary(r, im), implVerdict(r, im), im.Name, im.Name)
 	}
 	d.p("")
 	d.p("## Policies")
@@ -112,18 +114,15 @@ func renderMatrix(r *Result) []byte {
 	for _, c := range r.Cells {
 		var row strings.Builder
 		fmt.Fprintf(&row, "| %s | %s |", c.Impl.Name, c.Policy)
-		found := map[runner.Code]bool{}
-		if c.Report != nil {
-			for _, fc := range c.Report.Codes() {
-				found[fc] = true
-			}
-		}
 		for _, fc := range codes {
+			sev, found := worstOf(c, fc)
 			switch {
 			case c.NA != "":
 				row.WriteString(" n/a |")
-			case found[fc]:
-				row.WriteString(" **found** |")
+			case found && failsByDefault(sev):
+				fmt.Fprintf(&row, " **%s** |", sev)
+			case found:
+				fmt.Fprintf(&row, " %s |", sev)
 			default:
 				row.WriteString(" clean |")
 			}
@@ -169,6 +168,7 @@ func code(list []string) string {
 	return strings.Join(q, ", ")
 }
 
+// cellCodes lists a cell's codes, each with its severity.
 func cellCodes(c Cell) string {
 	if c.NA != "" {
 		return "n/a: " + mdEscape(c.NA)
@@ -176,12 +176,32 @@ func cellCodes(c Cell) string {
 	if len(c.Report.Findings) == 0 {
 		return "none"
 	}
-	cs := c.Report.Codes()
-	s := make([]string, len(cs))
-	for i, x := range cs {
-		s[i] = string(x)
+	var s []string
+	for _, x := range c.Report.Codes() {
+		sev, _ := worstOf(c, x)
+		s = append(s, fmt.Sprintf("%s (%s)", x, sev))
 	}
 	return strings.Join(s, ", ")
+}
+
+// failsByDefault reports whether a finding of severity s fails
+// `crosscheck run` at its default threshold.
+func failsByDefault(s runner.Severity) bool { return s.AtLeast(runner.DefaultFailOn) }
+
+// worstOf returns the most severe severity among the cell's findings of
+// code fc, and whether there is any.
+func worstOf(c Cell, fc runner.Code) (runner.Severity, bool) {
+	var worst runner.Severity
+	found := false
+	if c.Report == nil {
+		return "", false
+	}
+	for _, f := range c.Report.Findings {
+		if f.Code == fc && (!found || !worst.AtLeast(f.Severity)) {
+			worst, found = f.Severity, true
+		}
+	}
+	return worst, found
 }
 
 // Flagged reports whether the corpus entry's vulnerable release raised the
@@ -206,7 +226,7 @@ func corpusVerdict(cr CorpusResult) string {
 }
 
 func implSummary(r *Result, im targets.Impl) string {
-	seen := map[runner.Code]bool{}
+	worst := map[runner.Code]runner.Severity{}
 	var na []string
 	ran := 0
 	for _, c := range r.Cells {
@@ -219,13 +239,16 @@ func implSummary(r *Result, im targets.Impl) string {
 		}
 		ran++
 		for _, fc := range c.Report.Codes() {
-			seen[fc] = true
+			sev, _ := worstOf(c, fc)
+			if w, ok := worst[fc]; !ok || !w.AtLeast(sev) {
+				worst[fc] = sev
+			}
 		}
 	}
 	var parts []string
 	for _, fc := range runner.AllCodes() {
-		if seen[fc] {
-			parts = append(parts, string(fc))
+		if sev, ok := worst[fc]; ok {
+			parts = append(parts, fmt.Sprintf("%s (%s)", fc, sev))
 		}
 	}
 	s := "no findings"
@@ -239,6 +262,36 @@ func implSummary(r *Result, im targets.Impl) string {
 		s = "n/a for every policy"
 	}
 	return s
+}
+
+// implVerdict says whether `crosscheck run` at its default threshold
+// fails the implementation on any policy it can express.
+func implVerdict(r *Result, im targets.Impl) string {
+	var failing, reported []string
+	ran := false
+	for _, c := range r.Cells {
+		if c.Impl.Name != im.Name || c.NA != "" {
+			continue
+		}
+		ran = true
+		// The report's own threshold is the default one: certify leaves
+		// FailOn unset.
+		switch {
+		case !c.Report.Passed():
+			failing = append(failing, c.Policy)
+		case len(c.Report.Findings) > 0:
+			reported = append(reported, c.Policy)
+		}
+	}
+	switch {
+	case !ran:
+		return "n/a"
+	case len(failing) > 0:
+		return "**fails** on " + strings.Join(failing, ", ")
+	case len(reported) > 0:
+		return "passes (info findings only, on " + strings.Join(reported, ", ") + ")"
+	}
+	return "passes"
 }
 
 func mdEscape(s string) string {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/crosscheck-dev/crosscheck/docs"
 	"github.com/crosscheck-dev/crosscheck/internal/targets"
 	"github.com/crosscheck-dev/crosscheck/runner"
 	"github.com/crosscheck-dev/crosscheck/spec"
@@ -179,7 +180,12 @@ func renderImpl(r *Result, im targets.Impl) []byte {
 // examples returns one finding per code (the most severe, then the first
 // probe by ID), in AllCodes order, with how many findings share the code.
 func examples(rep *runner.Report) []exampleFinding {
-	rank := map[runner.Severity]int{runner.High: 0, runner.Medium: 1, runner.Low: 2}
+	rank := func(s runner.Severity) int {
+		if i := slices.Index(runner.Severities(), s); i >= 0 {
+			return i
+		}
+		return len(runner.Severities())
+	}
 	var out []exampleFinding
 	for _, fc := range runner.AllCodes() {
 		var best *runner.Finding
@@ -190,8 +196,8 @@ func examples(rep *runner.Report) []exampleFinding {
 				continue
 			}
 			count++
-			if best == nil || rank[f.Severity] < rank[best.Severity] ||
-				rank[f.Severity] == rank[best.Severity] && better(f, best) {
+			if best == nil || rank(f.Severity) < rank(best.Severity) ||
+				rank(f.Severity) == rank(best.Severity) && better(f, best) {
 				best = f
 			}
 		}
@@ -257,9 +263,11 @@ func writeFinding(d *doc, c Cell, f exampleFinding, n implNotes) {
 	d.p("")
 	d.p("In a browser: %s", browserSays(f.Finding))
 	d.p("")
-	fix := fixes[f.Code]
-	if s, ok := n.fixes[f.Code]; ok {
-		fix = s
+	d.p("Severity %s: %s.", f.Severity, capitalize(strings.TrimSuffix(f.Rationale, ".")))
+	d.p("")
+	fix, ok := n.fixes[f.Code]
+	if !ok {
+		fix = fixOf(f.Code)
 	}
 	d.p("Fix: %s", fix)
 }
@@ -289,14 +297,21 @@ func browserSays(f runner.Finding) string {
 	v := pr.Verdict
 	switch {
 	case f.Code == runner.MissingVaryOrigin:
-		return "the response itself is fine for this request, but its CORS headers depend on `Origin` and it does not say `Vary: Origin`, so a shared cache may replay it for a request from another origin (or without `Origin`): a legitimate page then gets a response without its `Access-Control-Allow-Origin` and its fetch fails, or a cached grant reaches the wrong origin."
+		return "the response itself is fine for this request, but its CORS headers depend on `Origin` and it does not say `Vary: Origin`, so a shared cache may replay it for a request from another origin (or without `Origin`): a legitimate page then gets a response without its `Access-Control-Allow-Origin` and its fetch fails (the Fetch Standard's \"CORS protocol and HTTP caches\" example). The harm is availability; the cached response grants no origin more than the browser's own check allows."
+	case f.Code == runner.MaxAgeMismatch:
+		return "the preflight passes, and browsers keep its answer for as long as `Access-Control-Max-Age` says (each capped at its own maximum), not for the policy's `maxAge`."
+	case f.Code == runner.CachedMethodUnlisted || f.Code == runner.CachedHeaderUnlisted:
+		return "the preflight passes, and while its answer is cached the browser sends later requests from this origin with every method and header that answer lists, without another preflight."
 	case pr.Kind == runner.KindHostileOrigin:
 		s := fmt.Sprintf("script on `%s`, an origin the policy does not allow, can read this response without credentials", pr.Request.Origin)
-		if pr.Credentialed != nil && pr.Credentialed.Outcome == spec.Allowed {
-			return s + " and **with the user's cookies** (credentials mode include): an attacker's page reads the victim's data."
+		switch {
+		case pr.Credentialed != nil && pr.Credentialed.Outcome == spec.Allowed:
+			s += " and with the user's cookies (credentials mode include)"
+		case pr.Credentialed != nil:
+			s += fmt.Sprintf("; with credentials the browser blocks it (%s: %s)", pr.Credentialed.Reason, pr.Credentialed.Reason.Doc())
 		}
-		if pr.Credentialed != nil {
-			return s + fmt.Sprintf("; with credentials the browser blocks it (%s: %s).", pr.Credentialed.Reason, pr.Credentialed.Reason.Doc())
+		if f.Severity == runner.High {
+			return s + ": a page an attacker serves from that origin reads the victim's data."
 		}
 		return s + "."
 	case pr.PreflightOnly:
@@ -308,6 +323,18 @@ func browserSays(f runner.Finding) string {
 		return fmt.Sprintf("the response is readable, but script can read only these headers: %s.", strings.Join(v.Exposed, ", "))
 	}
 	return fmt.Sprintf("the spec model's verdict is %s.", v.Outcome)
+}
+
+// fixOf is the fix docs/findings.md gives for code: the paragraph that
+// starts with "**Fix.**" in the code's section, on one line.
+func fixOf(code runner.Code) string {
+	sec, ok := docs.Section(string(code))
+	_, fix, found := strings.Cut(sec, "**Fix.** ")
+	if !ok || !found {
+		return "see [findings.md](../findings.md#" + string(code) + ")."
+	}
+	fix, _, _ = strings.Cut(fix, "\n\n")
+	return strings.Join(strings.Fields(fix), " ")
 }
 
 func capitalize(s string) string {

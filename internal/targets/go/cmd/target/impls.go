@@ -10,11 +10,15 @@ import (
 	gincors "github.com/gin-contrib/cors"
 	"github.com/gin-gonic/gin"
 	chicors "github.com/go-chi/cors"
-	"github.com/gofiber/fiber/v2"
+	fiber2 "github.com/gofiber/fiber/v2"
 	fibercors "github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/gofiber/fiber/v3"
+	fiber3cors "github.com/gofiber/fiber/v3/middleware/cors"
 	"github.com/gorilla/handlers"
 	"github.com/labstack/echo/v4"
 	echomw "github.com/labstack/echo/v4/middleware"
+	echo5 "github.com/labstack/echo/v5"
+	echo5mw "github.com/labstack/echo/v5/middleware"
 	"github.com/rs/cors"
 
 	"github.com/crosscheck-dev/crosscheck/internal/targets/serve"
@@ -29,7 +33,9 @@ var impls = map[string]builder{
 	"gorilla-handlers": buildGorilla,
 	"gin-contrib-cors": buildGin,
 	"echo":             buildEcho,
+	"echo-v5":          buildEcho5,
 	"fiber":            buildFiber,
+	"fiber-v3":         buildFiber3,
 	"nethttp-cop":      buildCOP,
 }
 
@@ -133,7 +139,7 @@ func buildEcho(p policy) (server, error) {
 // fiber v2: AllowOrigins is one comma-separated string; it takes "*" and
 // "scheme://*.domain" subdomain patterns natively.
 func buildFiber(p policy) (server, error) {
-	a := fiber.New(fiber.Config{DisableStartupMessage: true})
+	a := fiber2.New(fiber2.Config{DisableStartupMessage: true})
 	a.Use(fibercors.New(fibercors.Config{
 		AllowOrigins:     strings.Join(p.AllowOrigins, ","),
 		AllowMethods:     strings.Join(p.AllowMethods, ","),
@@ -142,21 +148,77 @@ func buildFiber(p policy) (server, error) {
 		AllowCredentials: p.AllowCredentials,
 		MaxAge:           p.MaxAgeSeconds(),
 	}))
-	a.All("/*", func(c *fiber.Ctx) error {
+	a.All("/*", func(c *fiber2.Ctx) error {
 		c.Set("Content-Type", "text/plain; charset=utf-8")
 		c.Set("X-Total-Count", "42")
 		c.Set("X-Handler", "called")
-		if c.Method() == fiber.MethodHead {
-			return c.SendStatus(fiber.StatusOK)
+		if c.Method() == fiber2.MethodHead {
+			return c.SendStatus(fiber2.StatusOK)
 		}
-		return c.Status(fiber.StatusOK).SendString("ok\n")
+		return c.Status(fiber2.StatusOK).SendString("ok\n")
 	})
 	return fiberServer{a}, nil
 }
 
-type fiberServer struct{ a *fiber.App }
+type fiberServer struct{ a *fiber2.App }
 
 func (s fiberServer) serve(ln net.Listener) error { return s.a.Listener(ln) }
+
+// echo v5: AllowOrigins are exact origins only (compared case-insensitively);
+// anything else takes a hand-written UnsafeAllowOriginFunc, which would
+// certify our code, not the library's. "*" allows every origin. Errors from
+// ToMiddleware are the library refusing the configuration.
+func buildEcho5(p policy) (server, error) {
+	if pats := p.Patterns(); len(pats) > 0 {
+		return nil, notExpressible("echo v5 has no origin patterns (AllowOrigins are exact origins or \"*\"; anything else needs a hand-written UnsafeAllowOriginFunc), so %s cannot be declared", strings.Join(pats, ", "))
+	}
+	mw, err := echo5mw.CORSConfig{
+		AllowOrigins:     p.AllowOrigins,
+		AllowMethods:     p.AllowMethods,
+		AllowHeaders:     p.AllowHeaders,
+		ExposeHeaders:    p.ExposeHeaders,
+		AllowCredentials: p.AllowCredentials,
+		MaxAge:           p.MaxAgeSeconds(),
+	}.ToMiddleware()
+	if err != nil {
+		return nil, notExpressible("the library refuses this configuration: %v", err)
+	}
+	e := echo5.New()
+	e.Use(mw)
+	e.Any("/*", echo5.WrapHandler(http.HandlerFunc(serve.App)))
+	return httpServer{e}, nil
+}
+
+// fiber v3: AllowOrigins, AllowMethods, AllowHeaders and ExposeHeaders are
+// slices; "*" and "scheme://*.domain" subdomain patterns are native. The
+// constructor panics on a configuration it refuses (n/a).
+func buildFiber3(p policy) (server, error) {
+	a := fiber.New()
+	a.Use(fiber3cors.New(fiber3cors.Config{
+		AllowOrigins:     p.AllowOrigins,
+		AllowMethods:     p.AllowMethods,
+		AllowHeaders:     p.AllowHeaders,
+		ExposeHeaders:    p.ExposeHeaders,
+		AllowCredentials: p.AllowCredentials,
+		MaxAge:           p.MaxAgeSeconds(),
+	}))
+	a.All("/*", func(c fiber.Ctx) error {
+		c.Set("Content-Type", serve.ContentType)
+		c.Set(serve.TotalCountHeader, serve.TotalCount)
+		c.Set(serve.HandlerHeader, serve.HandlerCalled)
+		if c.Method() == fiber.MethodHead {
+			return c.SendStatus(fiber.StatusOK)
+		}
+		return c.Status(fiber.StatusOK).SendString(serve.Body)
+	})
+	return fiber3Server{a}, nil
+}
+
+type fiber3Server struct{ a *fiber.App }
+
+func (s fiber3Server) serve(ln net.Listener) error {
+	return s.a.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true})
+}
 
 // nethttp-cop is Go's net/http.CrossOriginProtection (CSRF protection, not
 // CORS: it sends no CORS headers) deployed the way it is meant to be, inside

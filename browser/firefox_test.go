@@ -1,0 +1,424 @@
+package browser
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/crosscheck-dev/crosscheck/cases"
+	"github.com/crosscheck-dev/crosscheck/spec"
+)
+
+// verifyFirefox runs cases in Firefox with a deadline and returns
+// Firefox's run.
+func verifyFirefox(t testing.TB, cs []cases.Case) (*Report, *Run) {
+	t.Helper()
+	firefoxBin(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	rep, err := Verify(ctx, cs, Options{Engines: []string{firefoxName}})
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if len(rep.Runs) != 1 || rep.Runs[0].Engine != firefoxName {
+		t.Fatalf("Verify ran %d engines, want firefox only", len(rep.Runs))
+	}
+	run := rep.Runs[0]
+	if len(run.Results) != len(cs) {
+		t.Fatalf("%d results for %d cases", len(run.Results), len(cs))
+	}
+	if v, err := cases.ParseVersion(run.Version); err != nil || v.Major() < 100 || !strings.HasPrefix(run.Product, "Firefox/") {
+		t.Errorf("run version %q (product %q) is not a Firefox version", run.Version, run.Product)
+	}
+	return rep, run
+}
+
+// TestEmbeddedTableInFirefox replays crosscheck's whole table, the
+// verifier's fixtures and the planted disagreements in one Firefox (its
+// start is the run's biggest cost). A failure of the table is a finding:
+// Firefox differs from the table (browsers.firefox records covering this
+// version, over expect) on a case no record explains.
+func TestEmbeddedTableInFirefox(t *testing.T) {
+	tb, err := cases.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixtures := load(t, filepath.Join("testdata", "fixtures.json"))
+	planted := load(t, filepath.Join("testdata", "planted-firefox.json"))
+	all := append(append(append([]cases.Case(nil), tb.Cases...), fixtures...), planted...)
+	rep, run := verifyFirefox(t, all)
+	byID := map[string]Result{}
+	for _, r := range run.Results {
+		byID[r.ID] = r
+	}
+	if len(rep.Strays) > 0 {
+		t.Errorf("requests matched no case run: %s", describeReceived(rep.Strays))
+	}
+	agreeing := func(t *testing.T, cs []cases.Case) {
+		sub := &Report{Runs: []*Run{{Engine: run.Engine, Version: run.Version}}}
+		for _, c := range cs {
+			sub.Runs[0].Results = append(sub.Runs[0].Results, byID[c.Name()])
+		}
+		checkAgree(t, sub)
+	}
+	t.Run("table", func(t *testing.T) {
+		agreeing(t, tb.Cases)
+		// Gecko logs a message for every failed CORS check of a preflight
+		// or a response; a block there without a word means the wait for
+		// Firefox's words ended too early, and its reason went uncompared.
+		for _, c := range tb.Cases {
+			r := byID[c.Name()]
+			if v := r.Browser; v != nil && v.Outcome == spec.Blocked && v.Reason == "" && v.BlockedAt != spec.StageRedirect && v.BlockedAt != spec.StageRequest {
+				t.Errorf("%s: blocked at %s with no word from Firefox (%s)", r.ID, v.BlockedAt, v.Words)
+			}
+		}
+	})
+	t.Run("fixtures", func(t *testing.T) { agreeing(t, fixtures) })
+	t.Run("planted", func(t *testing.T) { checkPlantedFirefox(t, rep, byID, planted) })
+}
+
+// checkPlantedFirefox checks that each planted disagreement is reported
+// on its field, and only there.
+func checkPlantedFirefox(t *testing.T, rep *Report, byID map[string]Result, planted []cases.Case) {
+	want := map[string][]string{
+		"planted/outcome":          {"outcome"},
+		"planted/preflight":        {"preflight"},
+		"planted/blocked-at":       {"blockedAt"},
+		"planted/reason":           {"reason"},
+		"planted/exposed-headers":  {"exposedHeaders"},
+		"planted/sent-acrh":        {"sent"},
+		"planted/sent-origin":      {"sent"},
+		"planted/preflight-count":  {"sent"},
+		"planted/actual-not-sent":  {"sent"},
+		"planted/record-preflight": {"preflight"},
+		"planted/words":            {"reason"},
+		"right/agrees":             nil,
+		"right/record-agrees":      nil,
+	}
+	if len(planted) != len(want) {
+		t.Errorf("planted-firefox.json has %d cases, the test knows %d", len(planted), len(want))
+	}
+	for _, c := range planted {
+		r := byID[c.Name()]
+		w, ok := want[r.ID]
+		if !ok {
+			t.Errorf("unexpected case %s", c.Name())
+			continue
+		}
+		if r.CouldNotRun != "" {
+			t.Errorf("%s: could not run: %s", r.ID, r.CouldNotRun)
+			continue
+		}
+		if diff := cmp.Diff(w, r.DiffFields); diff != "" {
+			t.Errorf("%s: DiffFields mismatch (-want +got):\n%s\nbrowser diff:\n%s", r.ID, diff, r.BrowserDiff)
+		}
+		if r.BrowserAgrees != (w == nil) {
+			t.Errorf("%s: BrowserAgrees = %v, want %v", r.ID, r.BrowserAgrees, w == nil)
+		}
+	}
+	if code := rep.ExitCode(); code != ExitDisagree {
+		t.Errorf("ExitCode() = %d, want %d", code, ExitDisagree)
+	}
+	var out bytes.Buffer
+	if err := rep.WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"DISAGREE firefox ", "planted/words", "differs on: reason", "differs on: sent"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("text report lacks %q", s)
+		}
+	}
+	if strings.Contains(out.String(), "right/agrees") {
+		t.Error("text report lists the agreeing case right/agrees")
+	}
+}
+
+// firefoxProcesses lists the processes of Firefox runs whose files are
+// under dir: those whose command line names dir (the browser, its crash
+// helper) and every process in their process groups (content processes
+// name neither the profile nor the run directory).
+func firefoxProcesses(dir string) []int {
+	roots := processesMatching(func(cmd []byte) bool { return bytes.Contains(cmd, []byte(dir)) })
+	groups := map[int]bool{}
+	for _, p := range roots {
+		groups[p] = true
+	}
+	out := append([]int(nil), roots...)
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp …; comm may hold spaces.
+		i := bytes.LastIndexByte(stat, ')')
+		f := strings.Fields(string(stat[i+1:]))
+		if len(f) < 3 || f[0] == "Z" {
+			continue
+		}
+		if pg, _ := strconv.Atoi(f[2]); groups[pg] && !groups[pid] {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+func TestFirefoxCancelMidRunLeavesNothing(t *testing.T) {
+	firefoxBin(t)
+	tmp := shortTempDir(t)
+	t.Setenv("TMPDIR", tmp) // the run directory: profile, HOME and TMPDIR of the browser
+	tb, err := cases.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var mu sync.Mutex
+	seen := map[int]bool{}
+	started := make(chan struct{})
+	trig := &logTrigger{fn: func() { close(started) }}
+	go func() {
+		<-started // the browser runs: Verify logs its first line then
+		for _, p := range firefoxProcesses(tmp) {
+			mu.Lock()
+			seen[p] = true
+			mu.Unlock()
+		}
+		time.Sleep(300 * time.Millisecond) // into the batches
+		cancel()
+	}()
+	_, err = Verify(ctx, tb.Cases, Options{Engines: []string{firefoxName}, Log: trig})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Verify error = %v, want context.Canceled", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) < 2 {
+		t.Fatalf("saw %d Firefox processes while it ran, want the browser and its children", len(seen))
+	}
+	var alive []int
+	for p := range seen {
+		if processAlive(p) && !zombie(p) {
+			alive = append(alive, p)
+		}
+	}
+	if left := firefoxProcesses(tmp); len(alive) > 0 || len(left) > 0 {
+		t.Errorf("after cancel: processes %v (of %d seen) and %v remain", alive, len(seen), left)
+	}
+	if dirs, _ := filepath.Glob(filepath.Join(tmp, "*")); len(dirs) > 0 {
+		t.Errorf("after cancel: %v remain in the temp directory", dirs)
+	}
+}
+
+// zombie reports whether pid is a zombie (exited, not yet reaped by its
+// parent, which is not this process's concern).
+func zombie(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	f := strings.Fields(string(stat[i+1:]))
+	return len(f) > 0 && f[0] == "Z"
+}
+
+func TestFindFirefoxEnv(t *testing.T) {
+	t.Setenv(FirefoxEnv, filepath.Join(t.TempDir(), "no-such-firefox"))
+	_, err := FindFirefox()
+	if !errors.Is(err, ErrNoFirefox) || !errors.Is(err, ErrNoBrowser) || !strings.Contains(err.Error(), "apt-get install") {
+		t.Errorf("FindFirefox() error = %v, want ErrNoFirefox (an ErrNoBrowser) with install advice", err)
+	}
+	if err := (firefoxDriver{}).Find(); !errors.Is(err, ErrNoBrowser) {
+		t.Errorf("firefoxDriver.Find() = %v, want ErrNoBrowser", err)
+	}
+}
+
+func TestCertOverrides(t *testing.T) {
+	cert, err := newCertificate([]string{"api.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(certOverrides(cert, []string{"api.example:443", "api.example:8443"}))
+	lines := strings.Split(strings.TrimSpace(got), "\n")
+	if len(lines) != 4 { // two comment lines, one per authority
+		t.Fatalf("cert_override.txt has %d lines:\n%s", len(lines), got)
+	}
+	for i, a := range []string{"api.example:443", "api.example:8443"} {
+		f := strings.Split(lines[2+i], "\t")
+		if len(f) < 3 || f[0] != a+":" || f[1] != "OID.2.16.840.1.101.3.4.2.1" || len(f[2]) != 32*3-1 || strings.ToUpper(f[2]) != f[2] {
+			t.Errorf("line %q: want %q, the SHA-256 OID and a colon-separated upper-case fingerprint", lines[2+i], a+":")
+		}
+	}
+}
+
+func TestCertAuthorities(t *testing.T) {
+	cs := []cases.Case{
+		{Request: cases.Request{Origin: "https://app.example", URL: "https://api.example:8443/x"}},
+		{Request: cases.Request{Origin: "http://app.example:8080", URL: "http://api.example/x"},
+			Redirects: []cases.Redirect{{Status: 302, Location: "//other.example/y"}}},
+	}
+	got := certAuthorities(cs)
+	want := []string{}
+	for _, h := range []string{"api.example", "app.example", "other.example"} {
+		for _, p := range []string{"443", "8080", "8443"} {
+			want = append(want, h+":"+p)
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("certAuthorities mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// BenchmarkEmbeddedTableFirefox replays the whole table in Firefox per
+// iteration, its start and shutdown included, and reports cases per
+// second, wall time per run, the start (until the first case can run) and
+// the peak proportional set size (PSS) of this process plus every Firefox
+// process, sampled from /proc every 20 ms.
+func BenchmarkEmbeddedTableFirefox(b *testing.B) {
+	firefoxBin(b)
+	tmp := shortTempDir(b)
+	b.Setenv("TMPDIR", tmp)
+	tb, err := cases.Embedded()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stop := make(chan struct{})
+	peak := make(chan int)
+	go func() {
+		max := 0
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				peak <- max
+				return
+			case <-tick.C:
+				sum := pssKB(os.Getpid())
+				for _, p := range firefoxProcesses(tmp) {
+					sum += pssKB(p)
+				}
+				if sum > max {
+					max = sum
+				}
+			}
+		}
+	}()
+	start := time.Now()
+	runs := 0
+	var startup time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		first := &logTrigger{fn: func() { startup += time.Since(t0) }}
+		rep, err := Verify(context.Background(), tb.Cases, Options{Engines: []string{firefoxName}, Log: first})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if agree, _, _ := rep.Runs[0].Counts(); agree != len(tb.Cases) {
+			b.Fatalf("%d of %d cases agree", agree, len(tb.Cases))
+		}
+		runs++
+	}
+	elapsed := time.Since(start)
+	close(stop)
+	b.ReportMetric(float64(len(tb.Cases)*runs)/elapsed.Seconds(), "cases/s")
+	b.ReportMetric(float64(elapsed.Milliseconds())/float64(runs), "ms/run")
+	b.ReportMetric(float64(startup.Milliseconds())/float64(runs), "ms-start")
+	b.ReportMetric(float64(<-peak)/1024, "peak-PSS-MB")
+	b.ReportMetric(float64(len(tb.Cases)), "cases")
+}
+
+// TestFirefoxTrustsOnlyTheOverriddenAuthorities starts Firefox trusting the
+// run's certificate for app.example:443 alone: a fetch from that page to
+// api.example, served by the same server with the same certificate, must
+// fail before any request reaches the server, while one to app.example
+// itself succeeds. The trust is per host and port, not browser-wide.
+func TestFirefoxTrustsOnlyTheOverriddenAuthorities(t *testing.T) {
+	firefoxBin(t)
+	hosts := []string{"api.example", "app.example"}
+	cert, err := newCertificate(hosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := newServer(cert, hosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.close()
+	ok := cases.Response{Status: 200, Headers: []cases.Header{{"Access-Control-Allow-Origin", "*"}}}
+	cs := []cases.Case{
+		{ID: "trust/same-host", Request: cases.Request{Origin: "https://app.example", URL: "https://app.example/x"}, Response: ok},
+		{ID: "trust/other-host", Request: cases.Request{Origin: "https://app.example", URL: "https://api.example/x"}, Response: ok},
+	}
+	var batch []*item
+	for i := range cs {
+		it, err := prepare(&cs[i], i, "trust")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.add(newCaseRun(it.c, it.token))
+		batch = append(batch, it)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sess, err := firefoxDriver{}.Start(ctx, &Env{Port: srv.port(), Cert: cert, Authorities: []string{"app.example:443"}, Parallel: 1, Log: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	obs, err := sess.Run(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !obs[0].JS.OK || len(srv.received(batch[0].token)) != 1 {
+		t.Errorf("same host: %+v, server received %s; want a response", obs[0].JS, describeReceived(srv.received(batch[0].token)))
+	}
+	if obs[1].JS.OK || len(srv.received(batch[1].token)) != 0 {
+		t.Errorf("other host: %+v, server received %s; want a failure before any request", obs[1].JS, describeReceived(srv.received(batch[1].token)))
+	}
+}
+
+func TestLineWatcher(t *testing.T) {
+	tests := []struct {
+		chunks []string
+		want   string
+	}{
+		{[]string{"*** You are running in headless mode.\nWebDriver BiDi listening on ws://127.0.0.1:4444\n"}, "ws://127.0.0.1:4444"},
+		{[]string{"noise\nWebDriver BiDi liste", "ning on ws://127.0.0.1:5", "55\nmore\n"}, "ws://127.0.0.1:555"},
+		{[]string{"WebDriver BiDi listening on ws://127.0.0.1:1"}, ""}, // no end of line yet
+		{[]string{"nothing here\n"}, ""},
+	}
+	for _, tt := range tests {
+		found := make(chan string, 1)
+		var tail bytes.Buffer
+		w := &lineWatcher{tail: &tail, re: bidiListening, found: found}
+		for _, c := range tt.chunks {
+			w.Write([]byte(c))
+		}
+		got := ""
+		select {
+		case got = <-found:
+		default:
+		}
+		if got != tt.want {
+			t.Errorf("chunks %q: found %q, want %q", tt.chunks, got, tt.want)
+		}
+		if tail.String() != strings.Join(tt.chunks, "") {
+			t.Errorf("chunks %q: tail %q, want everything", tt.chunks, tail.String())
+		}
+	}
+}

@@ -1,0 +1,94 @@
+package browser
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/crosscheck-dev/crosscheck/cases"
+	"github.com/crosscheck-dev/crosscheck/spec"
+)
+
+// firefoxNetworkError is the message Firefox gives script for every network
+// error, CORS or not (Errors.msg MSG_FETCH_FAILED).
+const firefoxNetworkError = "NetworkError when attempting to fetch resource."
+
+// judgeFirefox turns an observation into Firefox's verdict: allowed with
+// the headers script read, or blocked with the reason Firefox's words name
+// (firefox_words.go) and the stage the case server's log shows. Where
+// Firefox names no rule (a redirect refused before its CORS checks, too
+// many redirects, a fetch of a ws: URL: the console says nothing or only
+// CORSDidNotSucceed2), the verdict has no reason and the reason is not
+// compared. The error says why the observation is not a CORS verdict.
+func judgeFirefox(c *cases.Case, want cases.Result, o *Observation) (Verdict, error) {
+	var v Verdict
+	pre, lastHop := logSummary(o.Received)
+	v.Preflight = &pre
+	if o.JS.OK {
+		v.Outcome = spec.Allowed
+		v.Hop = len(c.Redirects)
+		v.ExposedHeaders = exposedNames(o.JS.Headers, c.Response.Headers)
+		return v, nil
+	}
+	v.Outcome = spec.Blocked
+	v.Hop = lastHop
+	if o.JS.Name != "TypeError" {
+		return v, fmt.Errorf("fetch rejected with %s: %s", o.JS.Name, o.JS.Message)
+	}
+	if o.JS.Message != firefoxNetworkError {
+		v.Words = "TypeError: " + o.JS.Message
+		w, ok := matchWord(firefoxTypeErrors, o.JS.Message)
+		if !ok {
+			return v, fmt.Errorf("fetch threw a TypeError the verifier cannot map: %s", o.JS.Message)
+		}
+		v.BlockedAt, v.Reason = w.stage, w.pick(want.Reason)
+		return v, nil
+	}
+	for _, line := range o.Console {
+		if w, ok := matchWord(firefoxNoReason, line); ok {
+			v.Words = line
+			return v, fmt.Errorf("blocked with %s, which names no rule of the model: %s", w.key, line)
+		}
+		w, ok := matchWord(firefoxConsoleWords, line)
+		if !ok || w.reasons == nil {
+			continue
+		}
+		v.Words = line
+		v.Reason = w.pick(want.Reason)
+		v.BlockedAt = w.stage
+		if v.BlockedAt == "" {
+			v.BlockedAt = firefoxStage(c, o.Received)
+		}
+		if v.Reason == spec.SchemeNotHTTP && v.BlockedAt == spec.StageRedirect {
+			v.Reason = spec.RedirectScheme // Firefox's word covers both
+		}
+		return v, nil
+	}
+	// No CORS rule named: a request that failed before Firefox's CORS
+	// checks (a refused redirect, too many redirects, a ws: URL) or on the
+	// network. Firefox's console names no rule for it; the stage is what
+	// the case server's log shows.
+	v.BlockedAt = firefoxStage(c, o.Received)
+	v.Words = strings.Join(o.Console, " ")
+	if v.Words == "" {
+		v.Words = "TypeError: " + o.JS.Message + " (no console message)"
+	}
+	return v, nil
+}
+
+// firefoxStage is the stage of a block that Firefox's words leave open,
+// from what the case server received: nothing means the request stage; a
+// preflight last means the preflight; an actual request last, the redirect
+// it answered or the final response.
+func firefoxStage(c *cases.Case, rs []Received) spec.Stage {
+	if len(rs) == 0 {
+		return spec.StageRequest
+	}
+	last := rs[len(rs)-1]
+	switch {
+	case last.Preflight:
+		return spec.StagePreflight
+	case last.Hop < len(c.Redirects):
+		return spec.StageRedirect
+	}
+	return spec.StageResponse
+}
