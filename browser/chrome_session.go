@@ -26,6 +26,9 @@ type chromeDriver struct{ exec string }
 
 func (chromeDriver) Name() string { return chromeName }
 
+// streamsNeedH2: Chrome sends a ReadableStream body only over HTTP/2.
+func (chromeDriver) streamsNeedH2() {}
+
 func (d chromeDriver) Find() error {
 	_, err := d.path()
 	return err

@@ -147,7 +147,31 @@ func verifyEngine(ctx context.Context, d Driver, cs []cases.Case, base []Result,
 			srv.add(newCaseRun(it.c, it.token))
 		}
 	}
-	sess, err := d.Start(ctx, &Env{Port: srv.port(), Cert: cert, Authorities: certAuthorities(cs), Parallel: opts.Parallel, Log: logw})
+	// Cases whose steps wait (for preflight-cache entries to expire) run
+	// in batches of their own beside the others, on one more tab or page,
+	// so their waits do not add up with the rest of the run. Chrome sends
+	// request streams only over HTTP/2: its stream cases run in a second
+	// browser mapped to the case server's HTTP/2 listener.
+	var waiting, plain, loose, streams []*item
+	_, h2 := d.(h2Streamer)
+	for _, it := range items {
+		switch {
+		case h2 && it.streams():
+			streams = append(streams, it)
+		case it.token == "":
+			loose = append(loose, it)
+		case it.waits() > 0:
+			waiting = append(waiting, it)
+		default:
+			plain = append(plain, it)
+		}
+	}
+	parallel := opts.Parallel
+	if len(waiting) > 0 {
+		parallel++
+	}
+	env := &Env{Port: srv.port(), Cert: cert, Authorities: certAuthorities(cs), Parallel: parallel, Log: logw}
+	sess, err := d.Start(ctx, env)
 	if err != nil {
 		return nil, err
 	}
@@ -167,81 +191,11 @@ func verifyEngine(ctx context.Context, d Driver, cs []cases.Case, base []Result,
 		}
 	}
 	fmt.Fprintf(logw, "%s: %s, %d cases (%d runnable), case server 127.0.0.1:%d\n", d.Name(), run.Product, len(cs), len(items), srv.port())
-
-	// Items whose URL carries no token cannot be told apart from another
-	// item fetching the same URL: they run last, one batch at a time, in
-	// batches without a repeated URL.
-	var tokened, loose []*item
-	for _, it := range items {
-		if it.token != "" {
-			tokened = append(tokened, it)
-		} else {
-			loose = append(loose, it)
-		}
-	}
-	runBatch := func(batch []*item) error {
-		obs, err := sess.Run(ctx, batch)
-		var be *batchError
-		if errors.As(err, &be) {
-			for _, it := range batch {
-				results[it.index].CouldNotRun = be.msg
-			}
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		for i, it := range batch {
-			o := &obs[i]
-			if it.token != "" {
-				o.Received = srv.received(it.token)
-			}
-			r := &results[it.index]
-			r.Observed = o
-			judgeItem(sess, it, o, r)
-		}
-		return nil
-	}
-	queue := make(chan []*item)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var fatal error
-	for range opts.Parallel {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for job := range queue {
-				if err := runBatch(job); err != nil {
-					mu.Lock()
-					if fatal == nil {
-						fatal = err
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-feed:
-	for _, j := range batches(tokened, opts.BatchSize) {
-		mu.Lock()
-		f := fatal
-		mu.Unlock()
-		if f != nil {
-			break
-		}
-		select {
-		case queue <- j:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(queue)
-	wg.Wait()
-	for _, job := range batches(loose, opts.BatchSize) {
-		if fatal != nil || ctx.Err() != nil {
-			break
-		}
-		fatal = runBatch(job)
+	jobs := append(batches(waiting, opts.BatchSize), batches(plain, opts.BatchSize)...)
+	jobs = append(jobs, batches(loose, opts.BatchSize)...)
+	fatal := runBatches(ctx, sess, srv, jobs, parallel, results)
+	if fatal == nil && len(streams) > 0 && ctx.Err() == nil {
+		fatal = runStreams(ctx, d, env, srv, streams, opts, results)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("browser run interrupted: %w", err)
@@ -360,6 +314,109 @@ func lowerSorted(names []string) []string {
 	}
 	sort.Strings(out)
 	return slices.Compact(out)
+}
+
+// h2Streamer is implemented by drivers whose browser sends request
+// streams only over HTTP/2.
+type h2Streamer interface{ streamsNeedH2() }
+
+// runStreams runs the stream cases in a second browser whose hosts map to
+// the case server's HTTP/2 listener.
+func runStreams(ctx context.Context, d Driver, env *Env, srv *server, items []*item, opts Options, results []Result) error {
+	port, err := srv.listenH2()
+	if err != nil {
+		return err
+	}
+	e := *env
+	e.Port, e.Parallel = port, opts.Parallel
+	sess, err := d.Start(ctx, &e)
+	if err != nil {
+		return fmt.Errorf("start the browser for request streams: %w", err)
+	}
+	defer sess.Close()
+	fmt.Fprintf(env.Log, "%s: %d cases with request streams over HTTP/2, case server 127.0.0.1:%d\n", d.Name(), len(items), port)
+	return runBatches(ctx, sess, srv, batches(items, opts.BatchSize), opts.Parallel, results)
+}
+
+// runBatches runs jobs in sess, parallel at a time, in order of the jobs,
+// and stores each item's verdict in results. Items whose URLs carry no
+// token cannot be told apart from another item fetching the same URL: they
+// run last, one batch at a time. It returns an error only when the browser
+// failed (or ctx ended).
+func runBatches(ctx context.Context, sess Session, srv *server, jobs [][]*item, parallel int, results []Result) error {
+	runBatch := func(batch []*item) error {
+		obs, err := sess.Run(ctx, batch)
+		var be *batchError
+		if errors.As(err, &be) {
+			for _, it := range batch {
+				results[it.index].CouldNotRun = be.msg
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for i, it := range batch {
+			o := &obs[i]
+			if it.token != "" {
+				o.Received = srv.received(it.token)
+			}
+			r := &results[it.index]
+			r.Observed = o
+			judgeItem(sess, it, o, r)
+		}
+		return nil
+	}
+	var tokened, loose [][]*item
+	for _, j := range jobs {
+		if j[0].token != "" {
+			tokened = append(tokened, j)
+		} else {
+			loose = append(loose, j)
+		}
+	}
+	queue := make(chan []*item)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var fatal error
+	for range parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range queue {
+				if err := runBatch(job); err != nil {
+					mu.Lock()
+					if fatal == nil {
+						fatal = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+feed:
+	for _, j := range tokened {
+		mu.Lock()
+		f := fatal
+		mu.Unlock()
+		if f != nil {
+			break
+		}
+		select {
+		case queue <- j:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(queue)
+	wg.Wait()
+	for _, job := range loose {
+		if fatal != nil || ctx.Err() != nil {
+			break
+		}
+		fatal = runBatch(job)
+	}
+	return fatal
 }
 
 // baseResult fills what does not need a browser: the expectations and the
