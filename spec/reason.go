@@ -236,6 +236,10 @@ func (r Reason) Stages() []Stage {
 	return out
 }
 
+// BlocksAt reports whether the model can block with r at stage s (one of
+// r.Stages()).
+func (r Reason) BlocksAt(s Stage) bool { return reasons[r].stages.has(s) }
+
 // ChromeReport says what Chrome shows for r when it reports no CorsError
 // for it (see ChromeError): the TypeError, the net error or the DevTools
 // issue. "" when ChromeError names a CorsError at every stage of r.
