@@ -382,6 +382,10 @@ func reasonExchanges() []Exchange {
 		{Request: Request{Origin: page, URL: api, Redirect: RedirectError}, Redirects: []Redirect{{Status: 302, Location: other, Headers: star}}},
 		{Request: Request{Origin: page, URL: api, Method: "POST", HasBody: true, BodyType: BodyStream}, Preflight: &Response{Status: 204, Headers: star},
 			Redirects: []Redirect{{Status: 307, Location: other, Headers: star}}},
+		{Request: Request{Origin: page, URL: api, Method: "POST", HasBody: true, BodyType: BodyStream, Mode: ModeNoCORS}},
+		{Request: Request{Origin: page, URL: api}, Response: Response{Status: 407, Headers: star}},
+		{Request: Request{Origin: page, URL: "data:no-comma"}},
+		{Request: Request{Origin: page, URL: "blob:https://app.example/x"}},
 	}
 }
 
