@@ -263,7 +263,7 @@ func build(inputs []input, strict bool) (*Table, Errors) {
 	})
 	t := &Table{}
 	var errs Errors
-	seen := map[string]idUse{}
+	seen := make(map[string]idUse, len(all))
 	for i, c := range checkers {
 		c.uniqueIDs(seen)
 		errs = append(errs, c.errs...)

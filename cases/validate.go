@@ -165,6 +165,8 @@ type checker struct {
 	// cases, when not nil, has room for the file's cases: checkFile
 	// appends them there.
 	cases []Case
+	// lastOrigin is the last request origin found valid.
+	lastOrigin string
 
 	// ids are the ids met, in document order, to be checked for
 	// uniqueness across files once every file is checked (files are
@@ -687,8 +689,12 @@ func (c *checker) request(n *node, at string) Request {
 	}
 	if n := v[0]; n != nil {
 		if s, ok := c.str(n, at, "origin"); ok {
-			if msg := checkOrigin(s); msg != "" {
-				c.errorf(n.off, join(at, "origin"), "%s", msg)
+			if s != c.lastOrigin { // most requests of a file share their origin
+				if msg := checkOrigin(s); msg != "" {
+					c.errorf(n.off, join(at, "origin"), "%s", msg)
+				} else {
+					c.lastOrigin = s
+				}
 			}
 			r.Origin = s
 		}
