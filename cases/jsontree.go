@@ -173,14 +173,12 @@ func (t *tree) release() {
 }
 
 func (p *parser) skipSpace() {
-	for p.pos < len(p.src) {
-		switch p.src[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
+	// A local index: the loop neither reloads nor stores p.pos per byte.
+	s, i := p.src, p.pos
+	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r') {
+		i++
 	}
+	p.pos = i
 }
 
 // describe names the byte at p.pos for an error message.
@@ -356,9 +354,11 @@ func (p *parser) string() (esc bool, idx int32, err *syntaxError) {
 	p.pos++ // opening quote
 	start := p.pos
 	// Fast path: plain ASCII without escapes needs no decoding.
-	for p.pos < len(p.src) && plainByte[p.src[p.pos]] {
-		p.pos++
+	s, i := p.src, p.pos
+	for i < len(s) && plainByte[s[i]] {
+		i++
 	}
+	p.pos = i
 	if p.pos < len(p.src) && p.src[p.pos] == '"' {
 		p.pos++
 		return false, 0, nil
