@@ -12,7 +12,12 @@ type File struct {
 	Cases       []Case `json:"cases"`
 }
 
-// Case is one exchange and the outcome the Fetch Standard requires for it.
+// Case is one exchange and the outcome the Fetch Standard requires for it,
+// or a sequence of exchanges made one after the other from one page (Steps).
+//
+// A plain case has Request, Preflight, Redirects, Response and Expect; a
+// steps case has Steps and leaves those five zero. Exchanges returns the
+// exchanges of either kind in order.
 type Case struct {
 	ID        string     `json:"id"`
 	Title     string     `json:"title,omitempty"`
@@ -21,9 +26,14 @@ type Case struct {
 	Request   Request    `json:"request"`
 	Preflight *Response  `json:"preflight,omitempty"`
 	Redirects []Redirect `json:"redirects,omitempty"`
-	Response  Response   `json:"response"`
-	Expect    Expect     `json:"expect"`
-	Browsers  Browsers   `json:"browsers,omitempty"`
+	// Response is the final response; zero (Status 0) when the case leaves
+	// it out because no request can reach it (see Step.Response).
+	Response Response `json:"response"`
+	Expect   Expect   `json:"expect"`
+	// Steps are the exchanges of a steps case, in order; nil for a plain
+	// case.
+	Steps    []Step   `json:"steps,omitempty"`
+	Browsers Browsers `json:"browsers,omitempty"`
 
 	// File is the name of the file the case came from. Not part of the JSON.
 	File string `json:"-"`
@@ -37,11 +47,37 @@ type Case struct {
 	Raw string `json:"-"`
 }
 
+// Step is one exchange of a case: a fetch and the answers it meets, made
+// after WaitMs milliseconds. A plain case is one step.
+type Step struct {
+	Request   Request    `json:"request"`
+	Preflight *Response  `json:"preflight,omitempty"`
+	Redirects []Redirect `json:"redirects,omitempty"`
+	// Response is the final response; zero (Status 0) when left out: a
+	// case may leave it out when no request reaches it (blocked at the
+	// request stage, a redirect in manual mode, or a URL the browser
+	// answers itself: data:, blob:, about:).
+	Response Response `json:"response"`
+	Expect   Expect   `json:"expect"`
+	// WaitMs is how long the page waits before the step starts (0 to
+	// 6000 ms), so that CORS-preflight cache entries can expire.
+	WaitMs int `json:"waitMs,omitempty"`
+
+	// Line is the line of the file the step starts on. Not part of the
+	// JSON.
+	Line int `json:"-"`
+}
+
+// MaxWaitMs is the longest wait a step may ask for: enough to outlive the
+// 5-second default max-age.
+const MaxWaitMs = 6000
+
 // Header is a [name, value] pair. In JSON it is a two-element array of
 // strings, so order, duplicates and casing survive.
 type Header [2]string
 
-// Request is what script asks fetch() for.
+// Request is what script asks fetch() (or, with ForcePreflight,
+// XMLHttpRequest) for.
 type Request struct {
 	Origin      string   `json:"origin"`
 	URL         string   `json:"url"`
@@ -49,6 +85,19 @@ type Request struct {
 	Headers     []Header `json:"headers,omitempty"`
 	Credentials string   `json:"credentials,omitempty"`
 	Body        *string  `json:"body,omitempty"`
+	// Mode is the request mode: "cors" (the default when empty),
+	// "no-cors" or "same-origin".
+	Mode string `json:"mode,omitempty"`
+	// Redirect is the redirect mode: "follow" (the default when empty),
+	// "error" or "manual".
+	Redirect string `json:"redirect,omitempty"`
+	// ForcePreflight makes the request with XMLHttpRequest and an upload
+	// listener, which sets the use-CORS-preflight flag.
+	ForcePreflight bool `json:"forcePreflight,omitempty"`
+	// BodyType is how script builds the body from Body: "string" (the
+	// default when empty), "blob:<type>", "formdata", "urlsearchparams" or
+	// "stream" (see spec.BodyType).
+	BodyType string `json:"bodyType,omitempty"`
 }
 
 // Response is a server answer: the preflight response or the final response.
@@ -74,6 +123,9 @@ type Expect struct {
 	BlockedAt      spec.Stage   `json:"blockedAt,omitempty"`
 	Reason         spec.Reason  `json:"reason,omitempty"`
 	ExposedHeaders []string     `json:"exposedHeaders,omitempty"`
+	// ResponseType is the Response.type script sees when the promise
+	// resolves: "basic", "cors", "opaque" or "opaqueredirect". Optional.
+	ResponseType spec.ResponseType `json:"responseType,omitempty"`
 }
 
 // Engines are the browser engines a case can record divergences for, by
@@ -91,18 +143,39 @@ type Browsers map[string][]BrowserRecord
 // the merge rules of Case.Want. Sent, when given, lists the requests the
 // engine sends, replacing the model's trace as what the case server must
 // receive.
+//
+// A record of a steps case has no verdict fields of its own: Steps holds,
+// parallel to the case's steps, what differs for each (an empty StepRecord
+// where the engine agrees).
 type BrowserRecord struct {
 	// Versions is the range of engine versions the record holds for; every
 	// version when the file leaves it out (the project's table never does).
-	Versions       VersionRange `json:"versions"`
-	Outcome        spec.Outcome `json:"outcome"`
-	Preflight      *bool        `json:"preflight,omitempty"`
-	BlockedAt      spec.Stage   `json:"blockedAt,omitempty"`
-	Reason         spec.Reason  `json:"reason,omitempty"`
-	ExposedHeaders []string     `json:"exposedHeaders,omitempty"`
-	Sent           []Sent       `json:"sent,omitempty"`
-	Note           string       `json:"note"`
-	Source         string       `json:"source"`
+	Versions       VersionRange      `json:"versions"`
+	Outcome        spec.Outcome      `json:"outcome,omitempty"`
+	Preflight      *bool             `json:"preflight,omitempty"`
+	BlockedAt      spec.Stage        `json:"blockedAt,omitempty"`
+	Reason         spec.Reason       `json:"reason,omitempty"`
+	ExposedHeaders []string          `json:"exposedHeaders,omitempty"`
+	ResponseType   spec.ResponseType `json:"responseType,omitempty"`
+	Sent           []Sent            `json:"sent,omitempty"`
+	// Steps is, for a steps case, one StepRecord per step of the case.
+	Steps  []StepRecord `json:"steps,omitempty"`
+	Note   string       `json:"note"`
+	Source string       `json:"source"`
+}
+
+// StepRecord is what an engine does differently in one step of a steps
+// case: the fields of the step's expect that differ (Outcome empty when it
+// is the step's), and the requests it sends in that step when they differ
+// from the model's trace. The zero StepRecord means the engine agrees.
+type StepRecord struct {
+	Outcome        spec.Outcome      `json:"outcome,omitempty"`
+	Preflight      *bool             `json:"preflight,omitempty"`
+	BlockedAt      spec.Stage        `json:"blockedAt,omitempty"`
+	Reason         spec.Reason       `json:"reason,omitempty"`
+	ExposedHeaders []string          `json:"exposedHeaders,omitempty"`
+	ResponseType   spec.ResponseType `json:"responseType,omitempty"`
+	Sent           []Sent            `json:"sent,omitempty"`
 }
 
 // Sent is one request as a server receives it for a case: a preflight or

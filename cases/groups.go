@@ -6,7 +6,8 @@ type Group struct {
 	// ID is the group's stable id, e.g. "acao-exact-match".
 	ID string
 	// Observable reports whether a browser can observe the behaviour in a
-	// single exchange; the table must cover every observable group.
+	// case (one exchange, or the steps of one page); the table must cover
+	// every observable group.
 	Observable bool
 }
 
@@ -21,11 +22,11 @@ var groups = []Group{
 	{"acac-exact-true", true},
 	{"actual-any-status", true},
 	{"cors-disabled-scheme", true},
-	{"request-mode-guards", false}, // needs modes other than "cors", which the format has no field for
+	{"request-mode-guards", true},
 	{"forbidden-method-and-headers", true},
 	{"preflight-trigger-method", true},
 	{"preflight-trigger-header", true},
-	{"preflight-trigger-forced", false}, // needs streamed bodies or XHR upload listeners
+	{"preflight-trigger-forced", true},
 	{"safelisted-accept-bytes", true},
 	{"safelisted-language", true},
 	{"safelisted-content-type", true},
@@ -43,7 +44,7 @@ var groups = []Group{
 	{"acah-case-insensitive", true},
 	{"acah-wildcard-credentials", true},
 	{"acah-authorization-wildcard", true},
-	{"preflight-cache", false}, // needs several exchanges
+	{"preflight-cache", true},
 	{"max-age", true},
 	{"safelisted-response-headers", true},
 	{"expose-headers", true},
@@ -53,7 +54,9 @@ var groups = []Group{
 	{"redirect-credentials-in-url", true},
 	{"redirect-preflight", true},
 	{"redirect-authorization-strip", true},
-	{"vary-origin", false}, // a server property, not a browser check
+	{"redirect-mode", true},        // redirect modes error and manual
+	{"redirect-stream-body", true}, // a redirect with a ReadableStream body
+	{"vary-origin", false},         // a server property, not a browser check
 }
 
 // Groups returns the catalog's behaviour groups in catalog order. The

@@ -92,7 +92,7 @@ func TestParseErrors(t *testing.T) {
 			file: "bad.json",
 			want: []string{
 				`bad.json:5: case "bad/unknown": request: unknown field "Method" (did you mean "method"? names are case-sensitive)`,
-				`bad.json:5: case "bad/unknown": request: unknown field "extra" (want one of origin, url, method, headers, credentials, body)`,
+				`bad.json:5: case "bad/unknown": request: unknown field "extra" (want one of origin, url, method, headers, credentials, body, mode, redirect, forcePreflight, bodyType)`,
 				`bad.json:6: case "bad/header-triple": request.headers[2]: want a [name, value] pair of strings, got 3 elements`,
 				`bad.json:7: case "bad/header-number": request.headers[0][1]: want a string, got a number`,
 				`bad.json:8: case "bad/credentials": request.credentials: "includes" is not a credentials mode: want "omit", "same-origin" or "include"`,
@@ -104,7 +104,7 @@ func TestParseErrors(t *testing.T) {
 				`bad.json:13: case "bad/redirect": redirects[0].status: status 200 is not a redirect status: want 301, 302, 303, 307 or 308`,
 				`bad.json:14: case "bad/status-1xx": response.status: status 101 outside 200-599: 1xx responses are interim, HTTP clients wait for the final one, so a case cannot use them`,
 				`bad.json:15: case "bad/status-string": preflight.status: want an integer, got a string`,
-				`bad.json:16: case "bad/enums": expect.outcome: "denied" is not an outcome: want "allowed" or "blocked"`,
+				`bad.json:16: case "bad/enums": expect.outcome: "denied" is not an outcome: want "allowed", "blocked" or "opaque"`,
 				`bad.json:16: case "bad/enums": expect.reason: "nope" is not a reason code: want one of spec.Reasons(), e.g. "acao-mismatch"`,
 				`bad.json:17: case "bad/allowed-with-reason": expect.blockedAt: an allowed case is blocked nowhere: leave blockedAt out`,
 				`bad.json:17: case "bad/allowed-with-reason": expect.reason: an allowed case has no reason: leave it out`,
@@ -124,7 +124,6 @@ func TestParseErrors(t *testing.T) {
 				`bad.json:21: case #17: request: missing: required`,
 				`bad.json:22: cases[18]: want a case object or a comment string, got a number`,
 				`bad.json:23: case "bad/unknown": id: duplicate id, first used at line 5`,
-				`bad.json:24: case "bad/location": redirects[0].headers[0]: the server sends "location" as the Location header: leave Location out of headers`,
 				`bad.json:24: case "bad/location": response: a 302 response with a Location is a redirect, not a final response: put it in "redirects"`,
 				`bad.json:25: case "bad/wire": response.headers[0]: header name "Bad Name" is not an HTTP token: a server cannot send it`,
 				`bad.json:25: case "bad/wire": response.headers[1]: header value holds "\r": a server cannot send it`,
@@ -329,7 +328,7 @@ func TestTableByID(t *testing.T) {
 // TestParseNeverPanics feeds Parse every prefix of valid files, and random
 // mutations of them: no panic, and a proper prefix is never valid.
 func TestParseNeverPanics(t *testing.T) {
-	for _, name := range []string{"lenient-ok.json", "bad.json", "strict.json"} {
+	for _, name := range []string{"lenient-ok.json", "bad.json", "strict.json", "steps-ok.json", "steps-bad.json"} {
 		data := readFixture(t, name)
 		full := len(strings.TrimRight(string(data), " \n"))
 		for i := 0; i < full; i++ {
@@ -351,7 +350,7 @@ func TestParseNeverPanics(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{"lenient-ok.json", "bad.json", "strict.json", "dup-a.json"} {
+	for _, name := range []string{"lenient-ok.json", "bad.json", "strict.json", "dup-a.json", "steps-ok.json", "steps-bad.json"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
@@ -363,10 +362,16 @@ func FuzzParse(f *testing.F) {
 		file, err := Parse("fuzz.json", data, strict)
 		if err == nil {
 			for _, c := range file.Cases {
-				if c.Expect.Outcome != spec.Allowed && c.Expect.Outcome != spec.Blocked {
-					t.Errorf("valid file with outcome %q", c.Expect.Outcome)
+				for _, st := range c.Exchanges() {
+					if o := st.Expect.Outcome; o != spec.Allowed && o != spec.Blocked && o != spec.Opaque {
+						t.Errorf("valid file with outcome %q", o)
+					}
 				}
-				_ = c.Exchange()
+				if c.IsSequence() && c.Request.URL != "" {
+					t.Errorf("valid steps case with a top-level request")
+				}
+				_ = c.Sequence()
+				_, _ = c.WantSteps("chrome", Version{150})
 			}
 			return
 		}
@@ -378,7 +383,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func TestRulesFitChecker(t *testing.T) {
-	for _, rules := range [][]fieldRule{fileFields, caseFields, requestFields, responseFields, redirectFields, expectFields, browsersFields, browserRecordFields, sentFields} {
+	for _, rules := range [][]fieldRule{fileFields, caseFields, stepFields, requestFields, responseFields, redirectFields, expectFields, browsersFields, browserRecordFields, stepRecordFields, sentFields} {
 		if len(rules) > maxFields {
 			t.Errorf("%d rules starting with %q: more than maxFields (%d)", len(rules), rules[0].name, maxFields)
 		}

@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/crosscheck-dev/crosscheck/spec"
@@ -12,11 +13,12 @@ import (
 // Result (nil Preflight, empty BlockedAt and Reason, nil ExposedHeaders,
 // nil Sent) mean "not stated" and are not compared; see Diff.
 type Result struct {
-	Outcome        spec.Outcome `json:"outcome"`
-	Preflight      *bool        `json:"preflight,omitempty"`
-	BlockedAt      spec.Stage   `json:"blockedAt,omitempty"`
-	Reason         spec.Reason  `json:"reason,omitempty"`
-	ExposedHeaders []string     `json:"exposedHeaders,omitempty"`
+	Outcome        spec.Outcome      `json:"outcome"`
+	Preflight      *bool             `json:"preflight,omitempty"`
+	BlockedAt      spec.Stage        `json:"blockedAt,omitempty"`
+	Reason         spec.Reason       `json:"reason,omitempty"`
+	ExposedHeaders []string          `json:"exposedHeaders,omitempty"`
+	ResponseType   spec.ResponseType `json:"responseType,omitempty"`
 	// Sent is the requests the server receives, in order.
 	Sent []Sent `json:"sent,omitempty"`
 }
@@ -26,7 +28,8 @@ type Result struct {
 // it compares equal to an expected [].
 func ResultOf(v spec.Verdict, t spec.Trace) Result {
 	pre := v.Preflight
-	r := Result{Outcome: v.Outcome, Preflight: &pre, BlockedAt: v.Stage, Reason: v.Reason, ExposedHeaders: v.Exposed, Sent: SentOf(t.Sent)}
+	r := Result{Outcome: v.Outcome, Preflight: &pre, BlockedAt: v.Stage, Reason: v.Reason, ExposedHeaders: v.Exposed,
+		ResponseType: v.ResponseType, Sent: SentOf(t.Sent)}
 	if v.Outcome == spec.Allowed && r.ExposedHeaders == nil {
 		r.ExposedHeaders = []string{}
 	}
@@ -47,7 +50,8 @@ func SentOf(reqs []spec.SentRequest) []Sent {
 
 // Result returns the expectation as a Result.
 func (e Expect) Result() Result {
-	return Result{Outcome: e.Outcome, Preflight: e.Preflight, BlockedAt: e.BlockedAt, Reason: e.Reason, ExposedHeaders: e.ExposedHeaders}
+	return Result{Outcome: e.Outcome, Preflight: e.Preflight, BlockedAt: e.BlockedAt, Reason: e.Reason,
+		ExposedHeaders: e.ExposedHeaders, ResponseType: e.ResponseType}
 }
 
 // Want returns what the case expects of engine at version, and the browser
@@ -59,51 +63,137 @@ func (e Expect) Result() Result {
 //
 // The merge: the record's outcome replaces expect's; its preflight, when
 // given, replaces expect's. When the record's outcome is expect's, its
-// blockedAt, reason and exposedHeaders replace expect's where given; when
-// the outcome differs, only the record's own blockedAt, reason and
-// exposedHeaders apply (those left out are not compared).
+// blockedAt, reason, exposedHeaders and responseType replace expect's where
+// given; when the outcome differs, only the record's own blockedAt, reason,
+// exposedHeaders and responseType apply (those left out are not compared).
+//
+// Want describes a plain case; for a steps case it gives the first step's
+// Result (see WantSteps).
 func (c Case) Want(engine string, version Version) (Result, *BrowserRecord) {
-	w := c.Expect.Result()
+	rs, b := c.WantSteps(engine, version)
+	return rs[0], b
+}
+
+// WantSteps is Want for every step of the case, in order (one Result for a
+// plain case): each step's expect, merged for a browser engine with the
+// record's element for that step, and Sent from the record's element when
+// it lists requests, else from the model's trace of that step — where a
+// step whose preflight the spec's CORS-preflight cache serves sends none.
+func (c Case) WantSteps(engine string, version Version) ([]Result, *BrowserRecord) {
+	steps := c.Exchanges()
+	out := make([]Result, len(steps))
+	for i := range steps {
+		out[i] = steps[i].Expect.Result()
+	}
 	if engine == "" {
-		return w, nil
+		return out, nil
 	}
 	b := c.Browsers.Record(engine, version)
-	if b != nil && b.Sent != nil {
-		w.Sent = b.Sent
-	} else {
-		_, t := spec.Explain(c.Exchange())
-		w.Sent = SentOf(t.Sent)
+	var traces []spec.Trace
+	for i := range out {
+		var r *StepRecord
+		if b != nil {
+			r = b.step(i, c.IsSequence())
+		}
+		if r != nil {
+			out[i] = steps[i].Expect.mergeStep(r)
+		}
+		if r != nil && r.Sent != nil {
+			out[i].Sent = r.Sent
+			continue
+		}
+		if traces == nil {
+			_, traces = c.Model()
+		}
+		out[i].Sent = SentOf(traces[i].Sent)
 	}
-	if b == nil {
-		return w, nil
+	return out, b
+}
+
+// step returns the record's element for step i: for a steps case its
+// Steps[i] (nil when missing), for a plain case the record itself.
+func (b *BrowserRecord) step(i int, sequence bool) *StepRecord {
+	if sequence {
+		if i < len(b.Steps) {
+			return &b.Steps[i]
+		}
+		return nil
 	}
-	sent := w.Sent
-	w = c.Expect.Merge(b)
-	w.Sent = sent
-	return w, b
+	return &StepRecord{Outcome: b.Outcome, Preflight: b.Preflight, BlockedAt: b.BlockedAt, Reason: b.Reason,
+		ExposedHeaders: b.ExposedHeaders, ResponseType: b.ResponseType, Sent: b.Sent}
 }
 
 // Merge returns the expectation with browser record b applied (Sent not
-// stated), by the merge rules of Case.Want.
+// stated), by the merge rules of Case.Want. For a steps case's record use
+// the element of b.Steps for the step (MergeStep).
 func (e Expect) Merge(b *BrowserRecord) Result {
+	return e.mergeStep(b.step(0, false))
+}
+
+// MergeStep returns the step's expectation with the engine's StepRecord for
+// it applied (Sent not stated), by the merge rules of Case.Want; an empty
+// Outcome in r is the expectation's.
+func (e Expect) MergeStep(r *StepRecord) Result {
+	w := e.mergeStep(r)
+	w.Sent = nil
+	return w
+}
+
+func (e Expect) mergeStep(r *StepRecord) Result {
 	w := e.Result()
-	if b.Outcome != w.Outcome {
-		w.BlockedAt, w.Reason, w.ExposedHeaders = "", "", nil
+	if r.Outcome != "" && r.Outcome != w.Outcome {
+		w.BlockedAt, w.Reason, w.ExposedHeaders, w.ResponseType = "", "", nil, ""
+		w.Outcome = r.Outcome
 	}
-	w.Outcome = b.Outcome
-	if b.Preflight != nil {
-		w.Preflight = b.Preflight
+	if r.Preflight != nil {
+		w.Preflight = r.Preflight
 	}
-	if b.BlockedAt != "" {
-		w.BlockedAt = b.BlockedAt
+	if r.BlockedAt != "" {
+		w.BlockedAt = r.BlockedAt
 	}
-	if b.Reason != "" {
-		w.Reason = b.Reason
+	if r.Reason != "" {
+		w.Reason = r.Reason
 	}
-	if b.ExposedHeaders != nil {
-		w.ExposedHeaders = b.ExposedHeaders
+	if r.ExposedHeaders != nil {
+		w.ExposedHeaders = r.ExposedHeaders
+	}
+	if r.ResponseType != "" {
+		w.ResponseType = r.ResponseType
 	}
 	return w
+}
+
+// Model judges the case with crosscheck's model: its exchanges made one
+// after the other from one page (spec.ExplainSequence), so that a step's
+// preflight may be served by the CORS-preflight cache the steps before it
+// filled (a plain case is a sequence of one). It returns a verdict and a
+// trace per step.
+func (c Case) Model() ([]spec.Verdict, []spec.Trace) {
+	return spec.ExplainSequence(c.Sequence())
+}
+
+// ModelDiff judges the case with the model and compares each step's
+// verdict with its expect: "" when every step agrees, else the cmp.Diff
+// (-expect +model) of each step that does not, a steps case's prefixed
+// with "step N:" (1-based).
+func (c Case) ModelDiff() string {
+	vs, _ := spec.ExplainSequence(c.Sequence())
+	steps := c.Exchanges()
+	var b strings.Builder
+	for i, v := range vs {
+		if steps[i].Expect.Outcome == "" {
+			continue // an exchange to explain may leave expect out
+		}
+		d := Diff(steps[i].Expect.Result(), ResultOf(v, spec.Trace{}))
+		if d == "" {
+			continue
+		}
+		if c.IsSequence() {
+			fmt.Fprintf(&b, "step %d:\n", i+1)
+		}
+		b.WriteString(d)
+	}
+	return b.String()
 }
 
 // Diff compares got with want on the fields want states (Outcome always)
@@ -126,6 +216,9 @@ func masked(want, got Result) Result {
 	if want.ExposedHeaders == nil {
 		got.ExposedHeaders = nil
 	}
+	if want.ResponseType == "" {
+		got.ResponseType = ""
+	}
 	if want.Sent == nil {
 		got.Sent = nil
 	}
@@ -134,7 +227,9 @@ func masked(want, got Result) Result {
 
 // Compare judges nothing itself: it compares a model verdict for the case
 // with the case's expect and returns a cmp.Diff (-want +got), or "" when
-// the verdict agrees on every field expect states.
+// the verdict agrees on every field expect states. For a steps case it
+// compares with the first step's expect; ModelDiff judges and compares
+// every step.
 func (c Case) Compare(v spec.Verdict) string {
 	w, _ := c.Want("", nil)
 	return Diff(w, ResultOf(v, spec.Trace{}))
@@ -142,7 +237,7 @@ func (c Case) Compare(v spec.Verdict) string {
 
 // DiffFields names the fields on which got differs from want, among those
 // want states, by their JSON names ("outcome", "preflight", "blockedAt",
-// "reason", "exposedHeaders", "sent"); nil when Diff is "".
+// "reason", "exposedHeaders", "responseType", "sent"); nil when Diff is "".
 func DiffFields(want, got Result) []string {
 	got = masked(want, got)
 	var out []string
@@ -155,6 +250,7 @@ func DiffFields(want, got Result) []string {
 		{"blockedAt", want.BlockedAt, got.BlockedAt},
 		{"reason", want.Reason, got.Reason},
 		{"exposedHeaders", want.ExposedHeaders, got.ExposedHeaders},
+		{"responseType", want.ResponseType, got.ResponseType},
 		{"sent", want.Sent, got.Sent},
 	} {
 		if !cmp.Equal(f.w, f.g) {

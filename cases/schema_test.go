@@ -80,12 +80,14 @@ func TestSchemaMatchesLoader(t *testing.T) {
 	}{
 		{"", fileFields},
 		{"case", caseFields},
+		{"step", stepFields},
 		{"request", requestFields},
 		{"response", responseFields},
 		{"redirect", redirectFields},
 		{"expect", expectFields},
 		{"browsers", browsersFields},
 		{"browserRecord", browserRecordFields},
+		{"stepRecord", stepRecordFields},
 		{"sentRequest", sentFields},
 	}
 	for _, o := range objects {
@@ -121,7 +123,7 @@ func TestSchemaMatchesLoader(t *testing.T) {
 	for _, a := range exp.AllOf {
 		cond[a.If.Properties.Outcome.Const] = sorted(a.Then.Required)
 	}
-	wantCond := map[string][]string{"blocked": {"blockedAt", "reason"}, "allowed": {"exposedHeaders"}}
+	wantCond := map[string][]string{"blocked": {"blockedAt", "reason"}, "allowed": {"exposedHeaders"}, "opaque": nil}
 	if diff := cmp.Diff(wantCond, cond); diff != "" {
 		t.Errorf("expect: conditional requirements mismatch (-loader +schema):\n%s", diff)
 	}
@@ -163,6 +165,9 @@ func TestSchemaEnums(t *testing.T) {
 		{"stage", toStrings(len(stages), func(i int) string { return string(stages[i]) })},
 		{"credentials", toStrings(len(credentials), func(i int) string { return string(credentials[i]) })},
 		{"reason", toStrings(len(reasons), func(i int) string { return string(reasons[i]) })},
+		{"mode", toStrings(len(modes), func(i int) string { return string(modes[i]) })},
+		{"redirectMode", toStrings(len(redirectModes), func(i int) string { return string(redirectModes[i]) })},
+		{"responseType", toStrings(len(responseTypes), func(i int) string { return string(responseTypes[i]) })},
 		{"group", groupIDs},
 	}
 	for _, tt := range tests {

@@ -25,9 +25,10 @@ type fieldRule struct {
 
 // The fields of each object of the format, in the order the JSON Schema
 // (schema.json) lists them; schema_test.go checks that the two agree.
-// Requirements that depend on other values (blockedAt and reason for
-// blocked cases, exposedHeaders for allowed ones) are checked in
-// checkExpect.
+// Requirements that depend on other values (a plain case's request,
+// response and expect, which a steps case replaces by steps; blockedAt and
+// reason for blocked cases, exposedHeaders for allowed ones; a plain
+// record's outcome) are checked where those values are known.
 var (
 	fileFields = []fieldRule{
 		{"description", strictOnly},
@@ -38,12 +39,21 @@ var (
 		{"title", strictOnly},
 		{"spec", strictOnly},
 		{"tags", strictOnly},
+		{"request", optional},
+		{"preflight", optional},
+		{"redirects", optional},
+		{"response", optional},
+		{"expect", optional},
+		{"steps", optional},
+		{"browsers", optional},
+	}
+	stepFields = []fieldRule{
 		{"request", always},
 		{"preflight", optional},
 		{"redirects", optional},
-		{"response", always},
+		{"response", optional},
 		{"expect", always},
-		{"browsers", optional},
+		{"waitMs", optional},
 	}
 	requestFields = []fieldRule{
 		{"origin", always},
@@ -52,6 +62,10 @@ var (
 		{"headers", optional},
 		{"credentials", strictOnly},
 		{"body", optional},
+		{"mode", optional},
+		{"redirect", optional},
+		{"forcePreflight", optional},
+		{"bodyType", optional},
 	}
 	responseFields = []fieldRule{
 		{"status", always},
@@ -68,6 +82,7 @@ var (
 		{"blockedAt", optional},
 		{"reason", optional},
 		{"exposedHeaders", optional},
+		{"responseType", optional},
 	}
 	browsersFields = []fieldRule{
 		{"chrome", optional},
@@ -76,14 +91,25 @@ var (
 	}
 	browserRecordFields = []fieldRule{
 		{"versions", strictOnly},
-		{"outcome", always},
+		{"outcome", optional},
 		{"preflight", optional},
 		{"blockedAt", optional},
 		{"reason", optional},
 		{"exposedHeaders", optional},
+		{"responseType", optional},
 		{"sent", optional},
+		{"steps", optional},
 		{"note", always},
 		{"source", always},
+	}
+	stepRecordFields = []fieldRule{
+		{"outcome", optional},
+		{"preflight", optional},
+		{"blockedAt", optional},
+		{"reason", optional},
+		{"exposedHeaders", optional},
+		{"responseType", optional},
+		{"sent", optional},
 	}
 	sentFields = []fieldRule{
 		{"preflight", optional},
@@ -97,10 +123,14 @@ var (
 
 // The enumerated values of the format.
 var (
-	outcomes     = []spec.Outcome{spec.Allowed, spec.Blocked}
-	stages       = []spec.Stage{spec.StageRequest, spec.StagePreflight, spec.StageRedirect, spec.StageResponse}
-	credentials  = []spec.Credentials{spec.CredentialsOmit, spec.CredentialsSameOrigin, spec.CredentialsInclude}
-	redirectCode = []int{301, 302, 303, 307, 308}
+	outcomes      = []spec.Outcome{spec.Allowed, spec.Blocked, spec.Opaque}
+	stages        = []spec.Stage{spec.StageRequest, spec.StagePreflight, spec.StageRedirect, spec.StageResponse}
+	credentials   = []spec.Credentials{spec.CredentialsOmit, spec.CredentialsSameOrigin, spec.CredentialsInclude}
+	redirectCode  = []int{301, 302, 303, 307, 308}
+	modes         = []spec.Mode{spec.ModeCORS, spec.ModeNoCORS, spec.ModeSameOrigin}
+	redirectModes = []spec.RedirectMode{spec.RedirectFollow, spec.RedirectError, spec.RedirectManual}
+	bodyTypes     = []spec.BodyType{spec.BodyString, "blob:<type>", spec.BodyFormData, spec.BodyURLSearchParams, spec.BodyStream}
+	responseTypes = []spec.ResponseType{spec.ResponseBasic, spec.ResponseCORS, spec.ResponseOpaque, spec.ResponseOpaqueRedirect}
 )
 
 // Status bounds of a final or preflight response. 1xx responses are interim
@@ -114,7 +144,7 @@ const (
 const specPrefix = spec.SpecBase + "#"
 
 // maxFields is the largest number of fields an object of the format has.
-const maxFields = 10
+const maxFields = 11
 
 // checker validates one file's syntax tree and builds its cases, collecting
 // every problem. JSON paths for messages are built only when a problem is
@@ -132,9 +162,26 @@ type checker struct {
 
 	lineOff, lineNo int // last offset whose line was computed, and its line
 
-	// seen maps the ids met so far, in this file and the files checked
-	// before it, to where they were first used.
-	seen map[string]idUse
+	// cases, when not nil, has room for the file's cases: checkFile
+	// appends them there.
+	cases []Case
+	// lastOrigin is the last request origin found valid.
+	lastOrigin string
+
+	// ids are the ids met, in document order, to be checked for
+	// uniqueness across files once every file is checked (files are
+	// checked in parallel).
+	ids []idCheck
+}
+
+// idCheck is an id to check for uniqueness: where it is, and where its
+// error goes among the file's errors (at: how many errors came before).
+type idCheck struct {
+	id    string
+	off   int32
+	line  int
+	label string
+	at    int
 }
 
 // idUse is where an id was first used.
@@ -210,7 +257,7 @@ func (c *checker) fields(n *node, at string, rules []fieldRule) (vals [maxFields
 	}
 	for j, r := range rules {
 		if vals[j] != nil || r.need == optional || (r.need == strictOnly && !c.strict) ||
-			c.exchange && at == "" && r.name == "expect" {
+			c.exchange && r.name == "expect" {
 			continue
 		}
 		if r.need == strictOnly {
@@ -321,7 +368,11 @@ func (c *checker) checkFile() *File {
 		return f
 	}
 	items := c.t.children(n)
-	f.Cases = make([]Case, 0, len(items))
+	if c.cases != nil {
+		f.Cases = c.cases
+	} else {
+		f.Cases = make([]Case, 0, len(items))
+	}
 	for i := range items {
 		item := &items[i]
 		switch item.kind {
@@ -392,51 +443,185 @@ func (c *checker) caseAt(n *node, i int) (Case, bool) {
 	if n := v[3]; n != nil {
 		cs.Tags = c.tags(n)
 	}
-	if n := v[4]; n != nil {
-		cs.Request = c.request(n)
-	}
-	if n := v[5]; n != nil {
-		r := c.response(n, "preflight", true)
-		cs.Preflight = &r
-	}
-	if n := v[6]; n != nil {
-		if n.kind != kindArray {
-			c.errorf(n.off, "redirects", "want an array of redirects, got %s", n.kind)
-		} else {
-			items := c.t.children(n)
-			cs.Redirects = make([]Redirect, 0, len(items))
-			for i := range items {
-				cs.Redirects = append(cs.Redirects, c.redirect(&items[i], i))
+	if steps := v[9]; steps != nil {
+		for j, name := range []string{"request", "preflight", "redirects", "response", "expect"} {
+			if m := v[4+j]; m != nil {
+				c.errorf(m.keyOff, name, "a case has request, preflight, redirects, response and expect, or steps, never both: move it into a step")
 			}
 		}
+		cs.Steps = c.steps(steps)
+	} else {
+		st := c.exchangeAt(n, "", v[4], v[5], v[6], v[7], v[8], true)
+		cs.Request, cs.Preflight, cs.Redirects, cs.Response, cs.Expect = st.Request, st.Preflight, st.Redirects, st.Response, st.Expect
 	}
-	if n := v[7]; n != nil {
-		cs.Response = c.response(n, "response", false)
-	}
-	if n := v[8]; n != nil {
-		cs.Expect = c.expect(n)
-	}
-	if n := v[9]; n != nil {
-		cs.Browsers = c.browsers(n)
+	if n := v[10]; n != nil {
+		cs.Browsers = c.browsers(n, cs.Exchanges(), len(cs.Steps) > 0)
 	}
 	return cs, len(c.errs) == before
 }
 
-// checkUnique reports an id used before, in this file or an earlier one.
+// steps checks a steps case's steps: at least one, each an exchange with an
+// optional wait, all from the same page (one origin).
+func (c *checker) steps(n *node) []Step {
+	if n.kind != kindArray {
+		c.errorf(n.off, "steps", "want an array of steps, got %s", n.kind)
+		return nil
+	}
+	items := c.t.children(n)
+	if len(items) == 0 {
+		c.errorf(n.off, "steps", "empty: give at least one step, or write a plain case")
+		return nil
+	}
+	out := make([]Step, 0, len(items))
+	for i := range items {
+		item := &items[i]
+		at := index("steps", i)
+		v, ok := c.fields(item, at, stepFields)
+		if !ok {
+			out = append(out, Step{})
+			continue
+		}
+		st := c.exchangeAt(item, at, v[0], v[1], v[2], v[3], v[4], false)
+		if w := v[5]; w != nil {
+			if ms, ok := c.integer(w, at, "waitMs"); ok {
+				if ms < 0 || ms > MaxWaitMs {
+					c.errorf(w.off, join(at, "waitMs"), "%d ms outside 0-%d: a step waits at most %d ms (enough to outlive the 5 s default max-age)", ms, MaxWaitMs, MaxWaitMs)
+				}
+				st.WaitMs = ms
+			}
+		}
+		if i > 0 && v[0] != nil && out[0].Request.Origin != "" && st.Request.Origin != "" && st.Request.Origin != out[0].Request.Origin {
+			c.errorf(c.member(v[0], "origin").off, join(at, "request.origin"),
+				"%q: every step is made from the same page, whose origin steps[0] gives (%q)", st.Request.Origin, out[0].Request.Origin)
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// member returns the value of the named member of object n, or n itself
+// when n is not an object or has no such member (for error positions).
+func (c *checker) member(n *node, name string) *node {
+	if n.kind != kindObject {
+		return n
+	}
+	kids := c.t.children(n)
+	for i := range kids {
+		if c.t.key(&kids[i]) == name {
+			return &kids[i]
+		}
+	}
+	return n
+}
+
+// exchangeAt checks one exchange: a plain case's top-level fields (top) or
+// a step's, at the JSON path at. parent is the object holding them, for
+// the position of a missing field. Rules that tie the fields together
+// (what XMLHttpRequest can send, when the response may be left out) are
+// checked here.
+func (c *checker) exchangeAt(parent *node, at string, req, pre, redirs, resp, exp *node, top bool) Step {
+	st := Step{Line: c.line(parent.off)}
+	if req != nil {
+		st.Request = c.request(req, join(at, "request"))
+	} else if top {
+		c.errorf(parent.off, join(at, "request"), "missing: required")
+	}
+	if pre != nil {
+		r := c.response(pre, join(at, "preflight"), true)
+		st.Preflight = &r
+	}
+	if redirs != nil {
+		rat := join(at, "redirects")
+		if redirs.kind != kindArray {
+			c.errorf(redirs.off, rat, "want an array of redirects, got %s", redirs.kind)
+		} else {
+			items := c.t.children(redirs)
+			st.Redirects = make([]Redirect, 0, len(items))
+			for i := range items {
+				st.Redirects = append(st.Redirects, c.redirect(&items[i], index(rat, i)))
+			}
+		}
+	}
+	if resp != nil {
+		st.Response = c.response(resp, join(at, "response"), false)
+	}
+	if exp != nil {
+		st.Expect = c.expect(exp, join(at, "expect"))
+	} else if top && !c.exchange {
+		c.errorf(parent.off, join(at, "expect"), "missing: required")
+	}
+	if req == nil {
+		return st
+	}
+	r := st.Request
+	// No server sees a request to a URL that is not http(s) (the browser
+	// answers data:, blob: and about: itself, or refuses the URL): such a
+	// case may leave the answers out, and what it gives is not used.
+	local := false
+	if scheme, _, ok := strings.Cut(r.URL, ":"); ok && scheme != "" && !strings.ContainsAny(scheme, "/?#") &&
+		!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") {
+		local = true
+	}
+	if c.strict && !top && pre == nil && !local {
+		c.errorf(parent.off, join(at, "preflight"), "missing: the project's table gives every step a preflight answer, even when none is expected (an engine may send one)")
+	}
+	manual := r.Redirect == string(spec.RedirectManual) && len(st.Redirects) > 0
+	if resp == nil && !local && !manual && st.Expect.BlockedAt != spec.StageRequest && !c.exchange {
+		c.errorf(parent.off, join(at, "response"), "missing: required, unless no request can reach it (blocked at the request stage, or a redirect in manual mode)")
+	}
+	if r.ForcePreflight {
+		// XMLHttpRequest with an upload listener: mode cors, redirect
+		// follow, withCredentials false (same-origin) or true (include),
+		// and no stream body.
+		fat := join(at, "request.forcePreflight")
+		n := c.member(req, "forcePreflight")
+		switch {
+		case r.Mode != "" && r.Mode != string(spec.ModeCORS):
+			c.errorf(n.off, fat, "XMLHttpRequest (an upload listener) always uses mode cors, not %q", r.Mode)
+		case r.Redirect != "" && r.Redirect != string(spec.RedirectFollow):
+			c.errorf(n.off, fat, "XMLHttpRequest (an upload listener) always follows redirects, not %q", r.Redirect)
+		case r.Credentials == string(spec.CredentialsOmit):
+			c.errorf(n.off, fat, "XMLHttpRequest has no credentials mode omit: withCredentials gives same-origin (false) or include (true)")
+		case r.BodyType == string(spec.BodyStream):
+			c.errorf(n.off, fat, "XMLHttpRequest cannot send a ReadableStream body")
+		}
+	}
+	return st
+}
+
+// checkUnique records an id, to be checked against the ids used before it,
+// in this file or an earlier one (see uniqueIDs).
 func (c *checker) checkUnique(id string, off int32, line int) {
 	if id == "" {
 		return
 	}
-	first, ok := c.seen[id]
-	if !ok {
-		c.seen[id] = idUse{c.file, line}
-		return
+	c.ids = append(c.ids, idCheck{id: id, off: off, line: line, label: c.label, at: len(c.errs)})
+}
+
+// uniqueIDs reports every id used before, in this file or one of the files
+// whose ids seen holds, inserting each error where checkUnique recorded
+// the id, and adds the file's ids to seen.
+func (c *checker) uniqueIDs(seen map[string]idUse) {
+	var errs Errors
+	next := 0
+	for _, u := range c.ids {
+		first, ok := seen[u.id]
+		if !ok {
+			seen[u.id] = idUse{c.file, u.line}
+			continue
+		}
+		where := "line " + strconv.Itoa(first.line)
+		if first.file != c.file {
+			where = first.file + ":" + strconv.Itoa(first.line)
+		}
+		errs = append(errs, c.errs[next:u.at]...)
+		next = u.at
+		errs = append(errs, &FieldError{File: c.file, Line: c.line(u.off), Case: u.label, Field: "id",
+			Msg: "duplicate id, first used at " + where})
 	}
-	where := "line " + strconv.Itoa(first.line)
-	if first.file != c.file {
-		where = first.file + ":" + strconv.Itoa(first.line)
+	if errs != nil {
+		c.errs = append(errs, c.errs[next:]...)
 	}
-	c.errorf(off, "id", "duplicate id, first used at %s", where)
 }
 
 // validID checks a case id; with a stem (strict mode) the id must be
@@ -496,17 +681,20 @@ func (c *checker) tags(n *node) []string {
 	return tags
 }
 
-func (c *checker) request(n *node) Request {
+func (c *checker) request(n *node, at string) Request {
 	var r Request
-	const at = "request"
 	v, ok := c.fields(n, at, requestFields)
 	if !ok {
 		return r
 	}
 	if n := v[0]; n != nil {
 		if s, ok := c.str(n, at, "origin"); ok {
-			if msg := checkOrigin(s); msg != "" {
-				c.errorf(n.off, "request.origin", "%s", msg)
+			if s != c.lastOrigin { // most requests of a file share their origin
+				if msg := checkOrigin(s); msg != "" {
+					c.errorf(n.off, join(at, "origin"), "%s", msg)
+				} else {
+					c.lastOrigin = s
+				}
 			}
 			r.Origin = s
 		}
@@ -514,7 +702,7 @@ func (c *checker) request(n *node) Request {
 	if n := v[1]; n != nil {
 		if s, ok := c.str(n, at, "url"); ok {
 			if msg := checkAbsoluteURL(s); msg != "" {
-				c.errorf(n.off, "request.url", "%s", msg)
+				c.errorf(n.off, join(at, "url"), "%s", msg)
 			}
 			r.URL = s
 		}
@@ -522,7 +710,7 @@ func (c *checker) request(n *node) Request {
 	if n := v[2]; n != nil {
 		if s, ok := c.str(n, at, "method"); ok {
 			if s == "" {
-				c.errorf(n.off, "request.method", "empty method: write the method script passes, e.g. \"GET\"")
+				c.errorf(n.off, join(at, "method"), "empty method: write the method script passes, e.g. \"GET\"")
 			}
 			r.Method = s
 		}
@@ -533,7 +721,7 @@ func (c *checker) request(n *node) Request {
 	if n := v[4]; n != nil {
 		if s, ok := c.str(n, at, "credentials"); ok {
 			if !oneOf(credentials, spec.Credentials(s)) {
-				c.errorf(n.off, "request.credentials", "%q is not a credentials mode: want %s", s, quoteAll(credentials))
+				c.errorf(n.off, join(at, "credentials"), "%q is not a credentials mode: want %s", s, quoteAll(credentials))
 			}
 			r.Credentials = s
 		}
@@ -541,6 +729,36 @@ func (c *checker) request(n *node) Request {
 	if n := v[5]; n != nil {
 		if s, ok := c.str(n, at, "body"); ok {
 			r.Body = &s
+		}
+	}
+	if n := v[6]; n != nil {
+		if s, ok := c.str(n, at, "mode"); ok {
+			if !oneOf(modes, spec.Mode(s)) {
+				c.errorf(n.off, join(at, "mode"), "%q is not a request mode: want %s", s, quoteAll(modes))
+			}
+			r.Mode = s
+		}
+	}
+	if n := v[7]; n != nil {
+		if s, ok := c.str(n, at, "redirect"); ok {
+			if !oneOf(redirectModes, spec.RedirectMode(s)) {
+				c.errorf(n.off, join(at, "redirect"), "%q is not a redirect mode: want %s", s, quoteAll(redirectModes))
+			}
+			r.Redirect = s
+		}
+	}
+	if n := v[8]; n != nil {
+		r.ForcePreflight, _ = c.boolean(n, at, "forcePreflight")
+	}
+	if n := v[9]; n != nil {
+		if s, ok := c.str(n, at, "bodyType"); ok {
+			switch {
+			case !spec.BodyType(s).Valid() || s == "":
+				c.errorf(n.off, join(at, "bodyType"), "%q is not a body type: want %s", s, quoteAll(bodyTypes))
+			case r.Body == nil:
+				c.errorf(n.off, join(at, "bodyType"), "a body type without a body: give request.body (the text the body holds)")
+			}
+			r.BodyType = s
 		}
 	}
 	return r
@@ -579,10 +797,10 @@ func (c *checker) response(n *node, at string, preflight bool) Response {
 	return r
 }
 
-// redirect checks redirects[i].
-func (c *checker) redirect(n *node, i int) Redirect {
+// redirect checks one redirect, at JSON path at. Its headers may repeat
+// Location: the server then sends several Location lines (location's first).
+func (c *checker) redirect(n *node, at string) Redirect {
 	var r Redirect
-	at := index("redirects", i)
 	v, ok := c.fields(n, at, redirectFields)
 	if !ok {
 		return r
@@ -602,11 +820,6 @@ func (c *checker) redirect(n *node, i int) Redirect {
 	}
 	if n := v[2]; n != nil {
 		r.Headers = c.headers(n, at, true)
-		for i, h := range r.Headers {
-			if strings.EqualFold(h[0], "Location") {
-				c.errorf(c.t.children(n)[i].off, index(join(at, "headers"), i), "the server sends \"location\" as the Location header: leave Location out of headers")
-			}
-		}
 	}
 	return r
 }
@@ -666,25 +879,173 @@ func badWireByte(s string) int {
 	return -1
 }
 
-// expectation is what expect and a browser record have in common.
-type expectation struct {
+// verdict is what expect, a browser record and a step record have in
+// common: the verdict fields, and the nodes they came from (for error
+// positions; nil when absent).
+type verdict struct {
 	outcome   spec.Outcome
 	preflight *bool
 	blockedAt spec.Stage
 	reason    spec.Reason
 	exposed   []string
-	note      string
-	source    string
+	rtype     spec.ResponseType
+	nodes     struct{ outcome, preflight, blockedAt, reason, exposed, rtype *node }
 }
 
-func (c *checker) expect(n *node) Expect {
-	e := c.expectation(n, "expect", expectFields)
-	return Expect{Outcome: e.outcome, Preflight: e.preflight, BlockedAt: e.blockedAt, Reason: e.reason, ExposedHeaders: e.exposed}
+func (v *verdict) result() Result {
+	return Result{Outcome: v.outcome, Preflight: v.preflight, BlockedAt: v.blockedAt, Reason: v.reason, ExposedHeaders: v.exposed, ResponseType: v.rtype}
+}
+
+// verdictFields reads the verdict fields of an object whose members
+// fields has already returned (vals, by position in rules).
+func (c *checker) verdictFields(vals [maxFields]*node, at string, rules []fieldRule) verdict {
+	var e verdict
+	field := func(name string) *node {
+		if i := ruleIndex(rules, name); i >= 0 {
+			return vals[i]
+		}
+		return nil
+	}
+	if n := field("outcome"); n != nil {
+		e.nodes.outcome = n
+		if s, ok := c.str(n, at, "outcome"); ok {
+			if !oneOf(outcomes, spec.Outcome(s)) {
+				c.errorf(n.off, join(at, "outcome"), "%q is not an outcome: want %s", s, quoteAll(outcomes))
+			}
+			e.outcome = spec.Outcome(s)
+		}
+	}
+	if n := field("preflight"); n != nil {
+		e.nodes.preflight = n
+		if b, ok := c.boolean(n, at, "preflight"); ok {
+			e.preflight = &b
+		}
+	}
+	if n := field("blockedAt"); n != nil {
+		e.nodes.blockedAt = n
+		if s, ok := c.str(n, at, "blockedAt"); ok {
+			if !oneOf(stages, spec.Stage(s)) {
+				c.errorf(n.off, join(at, "blockedAt"), "%q is not a stage: want %s", s, quoteAll(stages))
+			}
+			e.blockedAt = spec.Stage(s)
+		}
+	}
+	if n := field("reason"); n != nil {
+		e.nodes.reason = n
+		if s, ok := c.str(n, at, "reason"); ok {
+			if r := spec.Reason(s); r == spec.ReasonNone || !r.Known() {
+				c.errorf(n.off, join(at, "reason"), "%q is not a reason code: want one of spec.Reasons(), e.g. %q", s, spec.ACAOMismatch)
+			}
+			e.reason = spec.Reason(s)
+		}
+	}
+	if n := field("exposedHeaders"); n != nil {
+		e.nodes.exposed = n
+		e.exposed = c.exposed(n, at)
+	}
+	if n := field("responseType"); n != nil {
+		e.nodes.rtype = n
+		if s, ok := c.str(n, at, "responseType"); ok {
+			if !oneOf(responseTypes, spec.ResponseType(s)) {
+				c.errorf(n.off, join(at, "responseType"), "%q is not a response type: want %s", s, quoteAll(responseTypes))
+			}
+			e.rtype = spec.ResponseType(s)
+		}
+	}
+	return e
+}
+
+// coherent checks the rules that tie verdict fields together, on r (the
+// fields as they apply: a step record's merged over its step's expect);
+// v names the fields written (errors point at them, and only fields
+// written there are blamed). what is "case" or "step".
+func (c *checker) coherent(r Result, v *verdict, at, what string) {
+	switch r.Outcome {
+	case spec.Allowed:
+		if n := v.nodes.blockedAt; n != nil {
+			c.errorf(n.off, join(at, "blockedAt"), "an allowed %s is blocked nowhere: leave blockedAt out", what)
+		}
+		if n := v.nodes.reason; n != nil {
+			c.errorf(n.off, join(at, "reason"), "an allowed %s has no reason: leave it out", what)
+		}
+		if n := v.nodes.rtype; n != nil && oneOf(responseTypes, r.ResponseType) && r.ResponseType != spec.ResponseBasic && r.ResponseType != spec.ResponseCORS {
+			c.errorf(n.off, join(at, "responseType"), "%q: an allowed %s's response is basic or cors", r.ResponseType, what)
+		}
+	case spec.Blocked:
+		if n := v.nodes.exposed; n != nil {
+			c.errorf(n.off, join(at, "exposedHeaders"), "a blocked %s exposes nothing: leave exposedHeaders out", what)
+		}
+		if n := v.nodes.rtype; n != nil {
+			c.errorf(n.off, join(at, "responseType"), "a blocked %s gets no response: leave responseType out", what)
+		}
+	case spec.Opaque:
+		if n := v.nodes.blockedAt; n != nil {
+			c.errorf(n.off, join(at, "blockedAt"), "an opaque %s is blocked nowhere: leave blockedAt out", what)
+		}
+		if n := v.nodes.reason; n != nil {
+			c.errorf(n.off, join(at, "reason"), "an opaque %s has no reason: leave it out", what)
+		}
+		if n := v.nodes.exposed; n != nil {
+			c.errorf(n.off, join(at, "exposedHeaders"), "script reads nothing of an opaque response: leave exposedHeaders out")
+		}
+		if n := v.nodes.rtype; n != nil && oneOf(responseTypes, r.ResponseType) && r.ResponseType != spec.ResponseOpaque && r.ResponseType != spec.ResponseOpaqueRedirect {
+			c.errorf(n.off, join(at, "responseType"), "%q: an opaque %s's response is opaque or opaqueredirect", r.ResponseType, what)
+		}
+	}
+	if n := v.nodes.preflight; n != nil && r.Preflight != nil {
+		if *r.Preflight && r.BlockedAt == spec.StageRequest {
+			c.errorf(n.off, join(at, "preflight"), "a %s blocked at the request stage sends nothing, so no preflight: want false", what)
+		}
+		if !*r.Preflight && r.BlockedAt == spec.StagePreflight {
+			c.errorf(n.off, join(at, "preflight"), "a %s blocked at the preflight stage sends a preflight: want true", what)
+		}
+	}
+	// A reason at a stage the model never gives it: in the project's
+	// table only (a file users bring may plant one to test a verifier).
+	if c.strict && r.Outcome == spec.Blocked && r.Reason != spec.ReasonNone && r.Reason.Known() && r.BlockedAt != "" &&
+		oneOf(stages, r.BlockedAt) && !r.Reason.BlocksAt(r.BlockedAt) {
+		n := v.nodes.blockedAt
+		if n == nil {
+			n = v.nodes.reason
+		}
+		if n != nil {
+			c.errorf(n.off, join(at, "blockedAt"), "%q blocks at the %s stage, not at %q", r.Reason, quoteAll(r.Reason.Stages()), r.BlockedAt)
+		}
+	}
+}
+
+func (c *checker) expect(n *node, at string) Expect {
+	v, ok := c.fields(n, at, expectFields)
+	if !ok {
+		return Expect{}
+	}
+	e := c.verdictFields(v, at, expectFields)
+	c.coherent(e.result(), &e, at, "case")
+	if c.strict {
+		switch e.outcome {
+		case spec.Allowed:
+			if e.nodes.exposed == nil {
+				c.errorf(n.off, join(at, "exposedHeaders"), "missing: the project's table requires it for allowed cases (write [] when script can read no header)")
+			}
+		case spec.Blocked:
+			for _, f := range []struct {
+				name string
+				n    *node
+			}{{"blockedAt", e.nodes.blockedAt}, {"reason", e.nodes.reason}} {
+				if f.n == nil {
+					c.errorf(n.off, join(at, f.name), "missing: the project's table requires it for blocked cases")
+				}
+			}
+		}
+	}
+	return Expect{Outcome: e.outcome, Preflight: e.preflight, BlockedAt: e.blockedAt, Reason: e.reason, ExposedHeaders: e.exposed, ResponseType: e.rtype}
 }
 
 // browsers checks browsers: per engine, one record or an array of
-// records whose version ranges do not overlap.
-func (c *checker) browsers(n *node) Browsers {
+// records whose version ranges do not overlap. steps are the case's
+// exchanges; sequence tells a steps case, whose records give their
+// verdicts per step.
+func (c *checker) browsers(n *node, steps []Step, sequence bool) Browsers {
 	v, ok := c.fields(n, "browsers", browsersFields)
 	if !ok {
 		return nil
@@ -699,7 +1060,7 @@ func (c *checker) browsers(n *node) Browsers {
 		var recs []BrowserRecord
 		switch n.kind {
 		case kindObject:
-			r, _ := c.browserRecord(n, at)
+			r, _ := c.browserRecord(n, at, steps, sequence)
 			recs = append(recs, r)
 		case kindArray:
 			items := c.t.children(n)
@@ -708,7 +1069,7 @@ func (c *checker) browsers(n *node) Browsers {
 			}
 			var ranged []bool // whether recs[k] has a valid range
 			for j := range items {
-				r, ok := c.browserRecord(&items[j], index(at, j))
+				r, ok := c.browserRecord(&items[j], index(at, j), steps, sequence)
 				for k, prev := range recs {
 					if ok && ranged[k] && prev.Versions.Overlaps(r.Versions) {
 						c.errorf(items[j].off, join(index(at, j), "versions"),
@@ -728,32 +1089,95 @@ func (c *checker) browsers(n *node) Browsers {
 
 // browserRecord checks one record of an engine's divergences. ok is false
 // when its versions field is invalid.
-func (c *checker) browserRecord(n *node, at string) (r BrowserRecord, ok bool) {
-	e := c.expectation(n, at, browserRecordFields)
-	r = BrowserRecord{
-		Outcome: e.outcome, Preflight: e.preflight, BlockedAt: e.blockedAt, Reason: e.reason,
-		ExposedHeaders: e.exposed, Note: e.note, Source: e.source,
-	}
-	if n.kind != kindObject {
+func (c *checker) browserRecord(n *node, at string, steps []Step, sequence bool) (r BrowserRecord, ok bool) {
+	vals, isObj := c.fields(n, at, browserRecordFields)
+	if !isObj {
 		return r, false
 	}
-	ok = true
-	// expectation has checked the members' names; read the two it does
-	// not know.
-	for _, m := range c.t.children(n) {
-		switch c.t.key(&m) {
-		case "versions":
-			s, isStr := c.str(&m, at, "versions")
-			vr, err := ParseVersionRange(s)
-			if isStr && err != nil {
-				c.errorf(m.off, join(at, "versions"), "%v", err)
-			}
-			r.Versions, ok = vr, isStr && err == nil
-		case "sent":
-			r.Sent = c.sent(&m, join(at, "sent"))
+	field := func(name string) *node { return vals[ruleIndex(browserRecordFields, name)] }
+	e := c.verdictFields(vals, at, browserRecordFields)
+	r = BrowserRecord{Outcome: e.outcome, Preflight: e.preflight, BlockedAt: e.blockedAt, Reason: e.reason,
+		ExposedHeaders: e.exposed, ResponseType: e.rtype}
+	for _, name := range []string{"note", "source"} {
+		m := field(name)
+		if m == nil {
+			continue
+		}
+		s, ok := c.str(m, at, name)
+		if ok && strings.TrimSpace(s) == "" {
+			c.errorf(m.off, join(at, name), "empty: a browser divergence needs its %s", name)
+		}
+		if name == "note" {
+			r.Note = s
+		} else {
+			r.Source = s
 		}
 	}
+	ok = true
+	if m := field("versions"); m != nil {
+		s, isStr := c.str(m, at, "versions")
+		vr, err := ParseVersionRange(s)
+		if isStr && err != nil {
+			c.errorf(m.off, join(at, "versions"), "%v", err)
+		}
+		r.Versions, ok = vr, isStr && err == nil
+	}
+	if m := field("sent"); m != nil {
+		r.Sent = c.sent(m, join(at, "sent"))
+	}
+	if !sequence {
+		if m := field("steps"); m != nil {
+			c.errorf(m.keyOff, join(at, "steps"), "only a steps case's record gives steps: write this record's verdict fields here")
+		}
+		if e.nodes.outcome == nil {
+			c.errorf(n.off, join(at, "outcome"), "missing: required")
+		}
+		c.coherent(e.result(), &e, at, "case")
+		return r, ok
+	}
+	for _, name := range []string{"outcome", "preflight", "blockedAt", "reason", "exposedHeaders", "responseType", "sent"} {
+		if m := field(name); m != nil {
+			c.errorf(m.keyOff, join(at, name), "a steps case's record gives what differs per step: move %s into steps[i]", name)
+		}
+	}
+	m := field("steps")
+	if m == nil {
+		c.errorf(n.off, join(at, "steps"), "missing: a steps case's record gives one element per step ({} where the engine agrees)")
+		return r, ok
+	}
+	sat := join(at, "steps")
+	if m.kind != kindArray {
+		c.errorf(m.off, sat, "want an array of step records, got %s", m.kind)
+		return r, ok
+	}
+	items := c.t.children(m)
+	if len(items) != len(steps) {
+		c.errorf(m.off, sat, "%d element%s for %d step%s: give one per step of the case, {} where the engine agrees",
+			len(items), plural(len(items)), len(steps), plural(len(steps)))
+	}
+	r.Steps = make([]StepRecord, 0, len(items))
+	for i := range items {
+		r.Steps = append(r.Steps, c.stepRecord(&items[i], index(sat, i), steps, i))
+	}
 	return r, ok
+}
+
+// stepRecord checks what an engine does differently in step i.
+func (c *checker) stepRecord(n *node, at string, steps []Step, i int) StepRecord {
+	vals, ok := c.fields(n, at, stepRecordFields)
+	if !ok {
+		return StepRecord{}
+	}
+	e := c.verdictFields(vals, at, stepRecordFields)
+	r := StepRecord{Outcome: e.outcome, Preflight: e.preflight, BlockedAt: e.blockedAt, Reason: e.reason,
+		ExposedHeaders: e.exposed, ResponseType: e.rtype}
+	if m := vals[ruleIndex(stepRecordFields, "sent")]; m != nil {
+		r.Sent = c.sent(m, join(at, "sent"))
+	}
+	if i < len(steps) {
+		c.coherent(steps[i].Expect.mergeStep(&r), &e, at, "step")
+	}
+	return r
 }
 
 // sent checks a list of requests a server receives.
@@ -799,101 +1223,6 @@ func (c *checker) sent(n *node, at string) []Sent {
 		out = append(out, s)
 	}
 	return out
-}
-
-// expectation checks expect or a browser record. The rules that tie fields
-// together (an allowed case has no blockedAt, …) hold in both modes; the
-// project's table also requires every field that applies, for expect.
-func (c *checker) expectation(n *node, at string, rules []fieldRule) expectation {
-	var e expectation
-	v, ok := c.fields(n, at, rules)
-	if !ok {
-		return e
-	}
-	field := func(name string) *node { return v[ruleIndex(rules, name)] }
-	if n := field("outcome"); n != nil {
-		if s, ok := c.str(n, at, "outcome"); ok {
-			if !oneOf(outcomes, spec.Outcome(s)) {
-				c.errorf(n.off, join(at, "outcome"), "%q is not an outcome: want %s", s, quoteAll(outcomes))
-			}
-			e.outcome = spec.Outcome(s)
-		}
-	}
-	if n := field("preflight"); n != nil {
-		if b, ok := c.boolean(n, at, "preflight"); ok {
-			e.preflight = &b
-		}
-	}
-	if n := field("blockedAt"); n != nil {
-		if s, ok := c.str(n, at, "blockedAt"); ok {
-			if !oneOf(stages, spec.Stage(s)) {
-				c.errorf(n.off, join(at, "blockedAt"), "%q is not a stage: want %s", s, quoteAll(stages))
-			}
-			e.blockedAt = spec.Stage(s)
-		}
-	}
-	if n := field("reason"); n != nil {
-		if s, ok := c.str(n, at, "reason"); ok {
-			if r := spec.Reason(s); r == spec.ReasonNone || !r.Known() {
-				c.errorf(n.off, join(at, "reason"), "%q is not a reason code: want one of spec.Reasons(), e.g. %q", s, spec.ACAOMismatch)
-			}
-			e.reason = spec.Reason(s)
-		}
-	}
-	if n := field("exposedHeaders"); n != nil {
-		e.exposed = c.exposed(n, at)
-	}
-	if ruleIndex(rules, "note") >= 0 {
-		for _, name := range []string{"note", "source"} {
-			n := field(name)
-			if n == nil {
-				continue
-			}
-			s, ok := c.str(n, at, name)
-			if ok && strings.TrimSpace(s) == "" {
-				c.errorf(n.off, join(at, name), "empty: a browser divergence needs its %s", name)
-			}
-			if name == "note" {
-				e.note = s
-			} else {
-				e.source = s
-			}
-		}
-	}
-
-	// Rules tying the fields together.
-	switch e.outcome {
-	case spec.Allowed:
-		if n := field("blockedAt"); n != nil {
-			c.errorf(n.off, join(at, "blockedAt"), "an allowed case is blocked nowhere: leave blockedAt out")
-		}
-		if n := field("reason"); n != nil {
-			c.errorf(n.off, join(at, "reason"), "an allowed case has no reason: leave it out")
-		}
-		if c.strict && at == "expect" && field("exposedHeaders") == nil {
-			c.errorf(n.off, join(at, "exposedHeaders"), "missing: the project's table requires it for allowed cases (write [] when script can read no header)")
-		}
-	case spec.Blocked:
-		if n := field("exposedHeaders"); n != nil {
-			c.errorf(n.off, join(at, "exposedHeaders"), "a blocked case exposes nothing: leave exposedHeaders out")
-		}
-		if c.strict && at == "expect" {
-			for _, name := range []string{"blockedAt", "reason"} {
-				if field(name) == nil {
-					c.errorf(n.off, join(at, name), "missing: the project's table requires it for blocked cases")
-				}
-			}
-		}
-	}
-	if e.preflight != nil {
-		if *e.preflight && e.blockedAt == spec.StageRequest {
-			c.errorf(field("preflight").off, join(at, "preflight"), "a case blocked at the request stage sends nothing, so no preflight: want false")
-		}
-		if !*e.preflight && e.blockedAt == spec.StagePreflight {
-			c.errorf(field("preflight").off, join(at, "preflight"), "a case blocked at the preflight stage sends a preflight: want true")
-		}
-	}
-	return e
 }
 
 // exposed checks at.exposedHeaders: lowercase header names, sorted, no

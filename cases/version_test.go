@@ -106,7 +106,7 @@ func TestParseVersion(t *testing.T) {
 func TestDiffFieldsCoversResult(t *testing.T) {
 	yes, no := true, false
 	want := Result{Outcome: spec.Blocked, Preflight: &yes, BlockedAt: spec.StagePreflight, Reason: spec.MethodNotAllowed,
-		ExposedHeaders: []string{"x-a"}, Sent: []Sent{{Preflight: true, Method: "OPTIONS", URL: "https://api.example/", ACRM: "PUT"}}}
+		ExposedHeaders: []string{"x-a"}, ResponseType: spec.ResponseCORS, Sent: []Sent{{Preflight: true, Method: "OPTIONS", URL: "https://api.example/", ACRM: "PUT"}}}
 	if f := DiffFields(want, want); f != nil || Diff(want, want) != "" {
 		t.Fatalf("a result differs from itself: %v", f)
 	}
@@ -116,6 +116,7 @@ func TestDiffFieldsCoversResult(t *testing.T) {
 		"blockedAt":      func(r *Result) { r.BlockedAt = spec.StageResponse },
 		"reason":         func(r *Result) { r.Reason = spec.ACAOMissing },
 		"exposedHeaders": func(r *Result) { r.ExposedHeaders = []string{"x-b"} },
+		"responseType":   func(r *Result) { r.ResponseType = spec.ResponseBasic },
 		"sent": func(r *Result) {
 			r.Sent = []Sent{{Preflight: true, Method: "OPTIONS", URL: "https://api.example/", ACRM: "PUT", ACRH: "x"}}
 		},

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,7 +37,7 @@ func TestJudge(t *testing.T) {
 		if exposed == nil {
 			exposed = []string{}
 		}
-		return Verdict{Outcome: Allowed, Preflight: pre, Preflights: n, Exposed: exposed}
+		return Verdict{Outcome: Allowed, ResponseType: ResponseCORS, Preflight: pre, Preflights: n, Exposed: exposed}
 	}
 	blocked := func(stage Stage, r Reason, pre bool) Verdict {
 		n := 0
@@ -44,6 +45,10 @@ func TestJudge(t *testing.T) {
 			n = 1
 		}
 		return Verdict{Outcome: Blocked, Stage: stage, Reason: r, Preflight: pre, Preflights: n}
+	}
+	basic := func(v Verdict) Verdict {
+		v.ResponseType = ResponseBasic
+		return v
 	}
 	get := func(creds Credentials, resp ...string) Exchange {
 		return Exchange{Request: Request{Origin: page, URL: api, Method: "GET", Credentials: creds}, Response: Response{Status: 200, Headers: hdr(resp...)}}
@@ -86,7 +91,7 @@ func TestJudge(t *testing.T) {
 		{"two ACAO lines", get(CredentialsOmit, "Access-Control-Allow-Origin", "*", "Access-Control-Allow-Origin", page), blocked(StageResponse, ACAOMultiple, false)},
 		{"invalid ACAO", get(CredentialsOmit, "Access-Control-Allow-Origin", "app.example"), blocked(StageResponse, ACAOInvalid, false)},
 		{"default credentials mode is same-origin", Exchange{Request: Request{Origin: page, URL: api}, Response: Response{Status: 500, Headers: star}}, ok(false)},
-		{"same-origin request needs no CORS", Exchange{Request: Request{Origin: page, URL: "https://APP.example:443/x", Method: "DELETE", Headers: hdr("X-A", "1", "Set-Cookie", "x")}, Response: Response{Status: 200, Headers: hdr("X-B", "1", "Set-Cookie", "a")}}, ok(false, "x-b")},
+		{"same-origin request needs no CORS", Exchange{Request: Request{Origin: page, URL: "https://APP.example:443/x", Method: "DELETE", Headers: hdr("X-A", "1", "Set-Cookie", "x")}, Response: Response{Status: 200, Headers: hdr("X-B", "1", "Set-Cookie", "a")}}, basic(ok(false, "x-b"))},
 		{"opaque origin with null", Exchange{Request: Request{Origin: "null", URL: api}, Response: Response{Status: 200, Headers: hdr("Access-Control-Allow-Origin", "null")}}, ok(false)},
 		{"forbidden header dropped keeps it simple", Exchange{Request: Request{Origin: page, URL: api, Headers: hdr("Cookie", "a=b", "X-HTTP-Method-Override", "TRACE", "Accept", " */* ")}, Response: Response{Status: 200, Headers: star}}, ok(false)},
 		{"post with string body stays simple", Exchange{Request: Request{Origin: page, URL: api, Method: "post", HasBody: true}, Response: Response{Status: 200, Headers: star}}, ok(false)},
@@ -225,7 +230,7 @@ func TestJudgeRedirects(t *testing.T) {
 			if v.Outcome != tt.wantOutcome || v.Reason != tt.wantReason {
 				t.Errorf("verdict = %s %s, want %s %s", v.Outcome, v.Reason, tt.wantOutcome, tt.wantReason)
 			}
-			if diff := cmp.Diff(tt.wantSent, tr.Sent); diff != "" {
+			if diff := cmp.Diff(tt.wantSent, tr.Sent, cmpopts.IgnoreFields(SentRequest{}, "Headers")); diff != "" {
 				t.Errorf("sent requests mismatch (-want +got):\n%s", diff)
 			}
 			if len(tr.Steps) == 0 {
@@ -263,6 +268,19 @@ func TestReasons(t *testing.T) {
 		if string(r) != strings.ToLower(string(r)) || strings.ContainsAny(string(r), " _") {
 			t.Errorf("%s is not kebab-case", r)
 		}
+		if len(r.Stages()) == 0 {
+			t.Errorf("%s has no stage", r)
+		}
+		// Chrome's report: a CorsError at every stage, or words saying
+		// what it shows instead.
+		for _, st := range r.Stages() {
+			if st != StageRequest && ChromeError(r, st) == "" && r.ChromeReport() == "" {
+				t.Errorf("%s at %s: neither a CorsError nor a ChromeReport", r, st)
+			}
+		}
+		if st := r.Stages(); len(st) == 1 && st[0] == StageRequest && ChromeError(r, StageRequest) == "" && r.ChromeReport() == "" {
+			t.Errorf("%s: neither a CorsError nor a ChromeReport", r)
+		}
 	}
 	if len(seen) != len(reasons) {
 		t.Errorf("Reasons() has %d codes, the metadata table %d", len(seen), len(reasons))
@@ -287,6 +305,7 @@ func TestReasons(t *testing.T) {
 		"PreflightMissingAllowOriginHeader": StagePreflight, "MissingAllowOriginHeader": StageResponse,
 		"PreflightInvalidStatus": StagePreflight, "MethodDisallowedByPreflightResponse": StagePreflight,
 		"RedirectContainsCredentials": StageRedirect, "CorsDisabledScheme": StageRequest,
+		"DisallowedByMode": StageRedirect, "NoCorsRedirectModeNotFollow": StageRequest,
 	} {
 		if _, got, _ := ReasonFromChrome(name); got != want {
 			t.Errorf("ReasonFromChrome(%q) stage = %q, want %q", name, got, want)
@@ -301,13 +320,18 @@ func TestReasons(t *testing.T) {
 	}
 }
 
-// TestEveryReasonReached makes sure the judge can return every reason code.
+// TestEveryReasonReached makes sure the judge can return every reason code,
+// and only at the stages Reason.Stages lists.
 func TestEveryReasonReached(t *testing.T) {
 	// Built from TestJudge's exchanges by running them again: each reason
 	// must appear at least once.
 	reached := map[Reason]bool{}
 	for _, ex := range reasonExchanges() {
-		reached[Judge(ex).Reason] = true
+		v := Judge(ex)
+		reached[v.Reason] = true
+		if v.Reason != ReasonNone && !slices.Contains(v.Reason.Stages(), v.Stage) {
+			t.Errorf("%s blocked at %s, not one of its Stages() %v", v.Reason, v.Stage, v.Reason.Stages())
+		}
 	}
 	for _, r := range Reasons() {
 		if !reached[r] {
@@ -352,6 +376,16 @@ func reasonExchanges() []Exchange {
 		{Request: Request{Origin: page, URL: api, Method: "CONNECT"}},
 		{Request: Request{Origin: page, URL: api, Headers: hdr("a:", "b")}},
 		{Request: Request{Origin: page, URL: api, Method: "HEAD", HasBody: true}},
+		{Request: Request{Origin: page, URL: api, Method: "PUT", Mode: ModeNoCORS}},
+		{Request: Request{Origin: page, URL: api, Mode: ModeNoCORS, Redirect: RedirectManual}},
+		{Request: Request{Origin: page, URL: api, Mode: ModeSameOrigin}},
+		{Request: Request{Origin: page, URL: api, Redirect: RedirectError}, Redirects: []Redirect{{Status: 302, Location: other, Headers: star}}},
+		{Request: Request{Origin: page, URL: api, Method: "POST", HasBody: true, BodyType: BodyStream}, Preflight: &Response{Status: 204, Headers: star},
+			Redirects: []Redirect{{Status: 307, Location: other, Headers: star}}},
+		{Request: Request{Origin: page, URL: api, Method: "POST", HasBody: true, BodyType: BodyStream, Mode: ModeNoCORS}},
+		{Request: Request{Origin: page, URL: api}, Response: Response{Status: 407, Headers: star}},
+		{Request: Request{Origin: page, URL: "data:no-comma"}},
+		{Request: Request{Origin: page, URL: "blob:https://app.example/x"}},
 	}
 }
 
@@ -383,6 +417,29 @@ func TestPreflight(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Preflight mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestReceivedRedirect(t *testing.T) {
+	tests := []struct {
+		name    string
+		headers []Header
+		want    Redirect
+		ok      bool
+	}{
+		{"the Location line leaves the headers", []Header{{"Access-Control-Allow-Origin", "*"}, {"location", "/b"}, {"X", "1"}},
+			Redirect{Status: 302, Location: "/b", Headers: []Header{{"Access-Control-Allow-Origin", "*"}, {"X", "1"}}}, true},
+		{"a second Location stays a header", []Header{{"Location", "/b"}, {"Location", "/c"}},
+			Redirect{Status: 302, Location: "/b", Headers: []Header{{"Location", "/c"}}}, true},
+		{"no Location", []Header{{"X", "1"}}, Redirect{Status: 302, Headers: []Header{{"X", "1"}}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := ReceivedRedirect(302, tt.headers)
+			if diff := cmp.Diff(tt.want, got); diff != "" || ok != tt.ok {
+				t.Errorf("ReceivedRedirect() = %v (ok %v), want ok %v; mismatch (-want +got):\n%s", got, ok, tt.ok, diff)
 			}
 		})
 	}

@@ -168,6 +168,46 @@ func (u urlParts) wireURL() string {
 	return b.String()
 }
 
+// serialize returns the URL's serialization as the model knows it: wireURL
+// and the fragment. s is the URL as written; it is returned as is when it
+// is already in that form (the common case), so that no string is built.
+func (u urlParts) serialize(s string) string {
+	if u.canonical(s) {
+		return s
+	}
+	w := u.wireURL()
+	if i := strings.IndexByte(u.rest, '#'); i >= 0 {
+		w += u.rest[i:]
+	}
+	return w
+}
+
+// canonical reports whether s, the text u was parsed from, is already its
+// serialization: a lowercase scheme and host in serialized form, no
+// userinfo, no port to elide, a path that starts with "/" and no backslash.
+func (u urlParts) canonical(s string) bool {
+	if !u.hasAuthority || u.at || u.hostNotSerialized || u.portNotSerialized || u.emptyPort ||
+		hasUpper(u.scheme) || hasUpper(u.host) || !strings.HasPrefix(u.rest, "/") {
+		return false
+	}
+	for i := 0; i < len(u.rest); i++ {
+		if c := u.rest[i]; c == '\\' {
+			return false
+		} else if c == '?' || c == '#' {
+			break
+		}
+	}
+	return len(s) == len(u.scheme)+3+len(u.host)+portLen(u.port)+len(u.rest)
+}
+
+// portLen is the length of ":port", 0 for none.
+func portLen(p string) int {
+	if p == "" {
+		return 0
+	}
+	return 1 + len(p)
+}
+
 // isHTTPScheme reports whether u's scheme is http or https.
 func (u urlParts) isHTTPScheme() bool {
 	return equalFold(u.scheme, "http") || equalFold(u.scheme, "https")
@@ -175,13 +215,30 @@ func (u urlParts) isHTTPScheme() bool {
 
 // sameOrigin compares the tuple origins of two parsed URLs.
 func (u urlParts) sameOrigin(v urlParts) bool {
-	return u.hasAuthority && v.hasAuthority && equalFold(u.scheme, v.scheme) && equalFold(u.host, v.host) && u.port == v.port
+	if !u.hasAuthority || !v.hasAuthority || !equalFold(u.scheme, v.scheme) || u.port != v.port {
+		return false
+	}
+	if u.plainHost() && v.plainHost() {
+		return equalFold(u.host, v.host)
+	}
+	return u.origin().Host == v.origin().Host
 }
 
 // sameOriginAs compares u's origin with a request origin.
 func (u urlParts) sameOriginAs(o Origin) bool {
-	return u.hasAuthority && !o.Opaque && equalFold(u.scheme, o.Scheme) && equalFold(u.host, o.Host) && u.port == o.Port
+	if !u.hasAuthority || o.Opaque || !equalFold(u.scheme, o.Scheme) || u.port != o.Port {
+		return false
+	}
+	if u.plainHost() {
+		return equalFold(u.host, o.Host)
+	}
+	return u.origin().Host == o.Host
 }
+
+// plainHost reports whether u's host compares as written (ASCII case
+// aside): it is not an IP address spelled otherwise than serialized (an
+// IPv6 address, or a short or hex IPv4 one).
+func (u urlParts) plainHost() bool { return !u.hostNotSerialized && !u.ipv6.IsValid() }
 
 func defaultPort(scheme string) string {
 	switch {

@@ -180,7 +180,12 @@ func casesShow(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, c.Pretty())
 	fmt.Fprintln(stdout)
 
-	v, trace := spec.Explain(c.Exchange())
+	if c.IsSequence() {
+		explainSteps(c, false, stdout)
+		return exitOK
+	}
+	vs, traces := c.Model()
+	v, trace := vs[0], traces[0]
 	writeExplanation(stdout, v, trace)
 	if diff := c.Compare(v); diff != "" {
 		fmt.Fprintln(stdout, "the model DISAGREES with expect (-expect +model):")
@@ -233,9 +238,11 @@ func casesStats(args []string, stdout, stderr io.Writer) int {
 	divergent := map[string]int{} // per engine
 	for _, c := range t.Cases {
 		perGroup[c.Group()]++
-		perOutcome[c.Expect.Outcome]++
-		if c.Expect.Reason != "" {
-			perReason[c.Expect.Reason]++
+		for _, st := range c.Exchanges() { // a steps case counts each step
+			perOutcome[st.Expect.Outcome]++
+			if st.Expect.Reason != "" {
+				perReason[st.Expect.Reason]++
+			}
 		}
 		for e, recs := range c.Browsers {
 			if len(recs) > 0 {
@@ -271,8 +278,10 @@ func casesStats(args []string, stdout, stderr io.Writer) int {
 	}
 
 	fmt.Fprintln(tw, "\nby outcome:")
-	for _, o := range []spec.Outcome{spec.Allowed, spec.Blocked} {
-		fmt.Fprintf(tw, "  %s\t%d\n", o, perOutcome[o])
+	for _, o := range []spec.Outcome{spec.Allowed, spec.Blocked, spec.Opaque} {
+		if o != spec.Opaque || perOutcome[o] > 0 {
+			fmt.Fprintf(tw, "  %s\t%d\n", o, perOutcome[o])
+		}
 	}
 	for _, e := range cases.Engines {
 		fmt.Fprintf(tw, "  with a %s divergence\t%d\n", e, divergent[e])
@@ -319,11 +328,11 @@ func casesCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	bad := 0
 	for _, c := range t.Cases {
-		v := spec.Judge(c.Exchange())
-		diff := c.Compare(v)
+		diff := c.ModelDiff()
 		if diff == "" {
 			continue
 		}
+		vs, _ := c.Model()
 		bad++
 		title := ""
 		if c.Title != "" {
@@ -332,15 +341,24 @@ func casesCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "DISAGREE %s (%s:%d)%s\n", c.Name(), c.File, c.Line, title)
 		fmt.Fprintln(stdout, "  expected vs model (-expected +model):")
 		fmt.Fprint(stdout, indent(diff, "    "))
-		if v.Outcome == spec.Blocked {
-			detail := ""
-			if v.Detail != "" {
-				detail = fmt.Sprintf(" (%q)", v.Detail)
+		for i, v := range vs {
+			step := ""
+			if c.IsSequence() {
+				step = fmt.Sprintf(" (step %d)", i+1)
 			}
-			fmt.Fprintf(stdout, "  model: blocked at %s: %s: %s%s\n", v.Stage, v.Reason, v.Reason.Doc(), detail)
-			fmt.Fprintf(stdout, "  model rule: %s\n", v.SpecURL())
-		} else {
-			fmt.Fprintf(stdout, "  model: allowed, exposing [%s]\n", strings.Join(v.Exposed, ", "))
+			switch v.Outcome {
+			case spec.Blocked:
+				detail := ""
+				if v.Detail != "" {
+					detail = fmt.Sprintf(" (%q)", v.Detail)
+				}
+				fmt.Fprintf(stdout, "  model%s: blocked at %s: %s: %s%s\n", step, v.Stage, v.Reason, v.Reason.Doc(), detail)
+				fmt.Fprintf(stdout, "  model rule: %s\n", v.SpecURL())
+			case spec.Opaque:
+				fmt.Fprintf(stdout, "  model%s: opaque (%s response)\n", step, v.ResponseType)
+			default:
+				fmt.Fprintf(stdout, "  model%s: allowed, exposing [%s]\n", step, strings.Join(v.Exposed, ", "))
+			}
 		}
 		if c.Spec != "" {
 			fmt.Fprintf(stdout, "  case spec: %s\n", c.Spec)

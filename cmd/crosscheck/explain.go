@@ -40,7 +40,12 @@ cases/README.md), for example:
      ["Access-Control-Allow-Methods", "put"]]},
    "response": {"status": 200, "headers": [["Access-Control-Allow-Origin", "https://app.example"]]}}
 
-"expect" is optional; when given, the verdict is compared with it.
+"expect" is optional; when given, the verdict is compared with it. The
+request may set "mode", "redirect", "forcePreflight" and "bodyType". Instead
+of one exchange the object may hold "steps": exchanges made one after the
+other from one page (each may wait "waitMs" first), which share the
+CORS-preflight cache; each step is explained in turn, with whether its
+preflight was sent or served by the cache, by which entry, until when.
 
 Exit status: 0 explained (and agrees with expect when given), 1 disagrees
 with expect, 2 could not read the exchange.
@@ -89,7 +94,11 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, indent(err.Error(), "  "))
 		return exitError
 	}
-	v, trace := spec.Explain(c.Exchange())
+	if c.IsSequence() {
+		return explainSteps(c, *format == "json", stdout)
+	}
+	vs, traces := c.Model()
+	v, trace := vs[0], traces[0]
 	hasExpect := c.Expect.Outcome != ""
 	diff := ""
 	if hasExpect {
@@ -138,8 +147,13 @@ func writeExplanation(w io.Writer, v spec.Verdict, trace spec.Trace) {
 		}
 		if ce := v.ChromeError(); ce != "" {
 			row("chrome error", ce)
+		} else if r := v.Reason.ChromeReport(); r != "" {
+			row("chrome", r)
 		}
 		row("spec", v.SpecURL())
+	}
+	if v.Outcome != spec.Blocked {
+		row("response type", string(v.ResponseType))
 	}
 	row("preflights", fmt.Sprint(v.Preflights))
 	if v.Outcome == spec.Allowed {
@@ -178,31 +192,176 @@ func writeExplanation(w io.Writer, v spec.Verdict, trace spec.Trace) {
 	}
 }
 
-// explanationJSON is the --format json output of explain.
+// explanationJSON is the --format json output of explain for one exchange
+// (and for each step of a sequence).
 type explanationJSON struct {
-	Outcome     spec.Outcome       `json:"outcome"`
-	Stage       spec.Stage         `json:"blockedAt,omitempty"`
-	Reason      spec.Reason        `json:"reason,omitempty"`
-	Detail      string             `json:"detail,omitempty"`
-	Spec        string             `json:"spec,omitempty"`
-	ChromeError string             `json:"chromeError,omitempty"`
-	Preflights  int                `json:"preflights"`
-	Exposed     []string           `json:"exposedHeaders,omitempty"`
-	Sent        []spec.SentRequest `json:"sent"`
-	Steps       []spec.Step        `json:"steps"`
-	Agrees      *bool              `json:"agreesWithExpect,omitempty"`
-	Diff        string             `json:"diff,omitempty"`
+	Outcome      spec.Outcome       `json:"outcome"`
+	ResponseType spec.ResponseType  `json:"responseType,omitempty"`
+	Stage        spec.Stage         `json:"blockedAt,omitempty"`
+	Reason       spec.Reason        `json:"reason,omitempty"`
+	Detail       string             `json:"detail,omitempty"`
+	Spec         string             `json:"spec,omitempty"`
+	ChromeError  string             `json:"chromeError,omitempty"`
+	Chrome       string             `json:"chrome,omitempty"`
+	Preflights   int                `json:"preflights"`
+	Exposed      []string           `json:"exposedHeaders,omitempty"`
+	Sent         []spec.SentRequest `json:"sent"`
+	Cache        []cacheJSON        `json:"preflightCache,omitempty"`
+	Steps        []spec.Step        `json:"steps"`
+	Agrees       *bool              `json:"agreesWithExpect,omitempty"`
+	Diff         string             `json:"diff,omitempty"`
+}
+
+// cacheJSON is one CORS-preflight cache lookup: whether it spared the
+// preflight, and the entries that matched.
+type cacheJSON struct {
+	Hop         int              `json:"hop"`
+	AtMs        int64            `json:"atMs"`
+	Origin      string           `json:"origin"`
+	URL         string           `json:"url"`
+	Credentials bool             `json:"credentials"`
+	Hit         bool             `json:"hit"`
+	Entries     []cacheEntryJSON `json:"entries,omitempty"`
+	Missing     []string         `json:"missing,omitempty"`
+}
+
+// cacheEntryJSON is a cache entry that matched a lookup.
+type cacheEntryJSON struct {
+	Method     string `json:"method,omitempty"`
+	HeaderName string `json:"headerName,omitempty"`
+	For        string `json:"for,omitempty"` // the request's header name the entry matched
+	StoredMs   int64  `json:"storedMs"`
+	MaxAge     int64  `json:"maxAge"`
+	ExpiresMs  int64  `json:"expiresMs"`
+}
+
+func explanationOf(v spec.Verdict, trace spec.Trace) explanationJSON {
+	out := explanationJSON{Outcome: v.Outcome, ResponseType: v.ResponseType, Stage: v.Stage, Reason: v.Reason, Detail: v.Detail,
+		Spec: v.SpecURL(), ChromeError: v.ChromeError(), Preflights: v.Preflights, Exposed: v.Exposed,
+		Sent: trace.Sent, Steps: trace.Steps}
+	if out.ChromeError == "" {
+		out.Chrome = v.Reason.ChromeReport()
+	}
+	if out.Sent == nil {
+		out.Sent = []spec.SentRequest{}
+	}
+	for _, l := range trace.Cache {
+		cj := cacheJSON{Hop: l.Hop, AtMs: l.Now, Origin: l.Key.Origin, URL: l.Key.URL,
+			Credentials: l.Key.Credentials == spec.CredentialsInclude, Hit: !l.Needed, Missing: l.Missing}
+		entry := func(e *spec.CacheEntry, name string) {
+			cj.Entries = append(cj.Entries, cacheEntryJSON{Method: e.Method, HeaderName: e.HeaderName, For: name,
+				StoredMs: e.Stored, MaxAge: e.MaxAge, ExpiresMs: e.Expires()})
+		}
+		if l.Method != nil {
+			entry(l.Method, "")
+		}
+		for i, e := range l.Headers {
+			if e != nil {
+				entry(e, l.Names[i])
+			}
+		}
+		out.Cache = append(out.Cache, cj)
+	}
+	return out
 }
 
 func writeExplanationJSON(w io.Writer, v spec.Verdict, trace spec.Trace, hasExpect bool, diff string) {
-	out := explanationJSON{Outcome: v.Outcome, Stage: v.Stage, Reason: v.Reason, Detail: v.Detail,
-		Spec: v.SpecURL(), ChromeError: v.ChromeError(), Preflights: v.Preflights, Exposed: v.Exposed,
-		Sent: trace.Sent, Steps: trace.Steps, Diff: diff}
+	out := explanationOf(v, trace)
+	out.Diff = diff
 	if hasExpect {
 		agrees := diff == ""
 		out.Agrees = &agrees
 	}
+	writeJSON(w, out)
+}
+
+func writeJSON(w io.Writer, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	enc.Encode(out) //nolint:errcheck // a failed write to stdout has nowhere to be reported
+	enc.Encode(v) //nolint:errcheck // a failed write to stdout has nowhere to be reported
+}
+
+// explainSteps explains a sequence: each step in turn, with its wait, the
+// page's time, and what the CORS-preflight cache answered. When steps give
+// expect, every step is compared; exit 1 when one disagrees.
+func explainSteps(c cases.Case, asJSON bool, stdout io.Writer) int {
+	vs, traces := c.Model()
+	steps := c.Exchanges()
+	diff := c.ModelDiff()
+	hasExpect := false
+	for _, s := range steps {
+		hasExpect = hasExpect || s.Expect.Outcome != ""
+	}
+	if asJSON {
+		type stepJSON struct {
+			WaitMs int64 `json:"waitMs"`
+			AtMs   int64 `json:"atMs"`
+			explanationJSON
+		}
+		out := struct {
+			Steps  []stepJSON `json:"steps"`
+			Agrees *bool      `json:"agreesWithExpect,omitempty"`
+			Diff   string     `json:"diff,omitempty"`
+		}{Diff: diff}
+		at := int64(0)
+		for i, v := range vs {
+			at += int64(steps[i].WaitMs)
+			out.Steps = append(out.Steps, stepJSON{WaitMs: int64(steps[i].WaitMs), AtMs: at, explanationJSON: explanationOf(v, traces[i])})
+		}
+		if hasExpect {
+			agrees := diff == ""
+			out.Agrees = &agrees
+		}
+		writeJSON(stdout, out)
+	} else {
+		at := 0
+		for i, v := range vs {
+			at += steps[i].WaitMs
+			fmt.Fprintf(stdout, "=== step %d of %d (page time %d ms", i+1, len(vs), at)
+			if steps[i].WaitMs > 0 {
+				fmt.Fprintf(stdout, ", after waiting %d ms", steps[i].WaitMs)
+			}
+			fmt.Fprintln(stdout, ")")
+			writeCacheSummary(stdout, traces[i])
+			writeExplanation(stdout, v, traces[i])
+			fmt.Fprintln(stdout)
+		}
+		if hasExpect {
+			if diff != "" {
+				fmt.Fprintln(stdout, "the verdicts DISAGREE with expect (-expect +model):")
+				fmt.Fprint(stdout, indent(diff, "  "))
+			} else {
+				fmt.Fprintln(stdout, "every step agrees with expect.")
+			}
+		}
+	}
+	if diff != "" {
+		return exitFindings
+	}
+	return exitOK
+}
+
+// writeCacheSummary says in one line per lookup whether the step's
+// preflight came from the CORS-preflight cache, and why.
+func writeCacheSummary(w io.Writer, trace spec.Trace) {
+	if len(trace.Cache) == 0 {
+		fmt.Fprintln(w, "preflight cache: not consulted (no request needed a preflight)")
+		return
+	}
+	for _, l := range trace.Cache {
+		if l.Needed {
+			fmt.Fprintf(w, "preflight cache: miss for %s (no live entry for %s): preflight sent\n", l.Key.URL, strings.Join(l.Missing, ", "))
+			continue
+		}
+		var by []string
+		if l.Method != nil {
+			by = append(by, fmt.Sprintf("method %s until %d ms", l.Method.Method, l.Method.Expires()))
+		}
+		for i, e := range l.Headers {
+			if e != nil {
+				by = append(by, fmt.Sprintf("header %s (entry %s) until %d ms", l.Names[i], e.HeaderName, e.Expires()))
+			}
+		}
+		fmt.Fprintf(w, "preflight cache: hit for %s, no preflight: %s\n", l.Key.URL, strings.Join(by, "; "))
+	}
 }

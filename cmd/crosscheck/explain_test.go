@@ -74,6 +74,29 @@ func TestExplain(t *testing.T) {
 			wantStderr: []string{`--format "xml"`},
 		},
 		{
+			name:     "steps: the second PUT is served by the cache, the third finds it expired",
+			args:     []string{"steps-cache.json"},
+			wantCode: exitOK,
+			wantStdout: []string{
+				"=== step 1 of 3 (page time 0 ms)", "preflight cache: miss for https://api.example/x (no live entry for method PUT, header x-trace): preflight sent",
+				"preflights:", "1", "OPTIONS https://api.example/x",
+				"=== step 2 of 3 (page time 1000 ms, after waiting 1000 ms)",
+				"preflight cache: hit for https://api.example/x, no preflight: method PUT until 3000 ms; header x-trace (entry x-trace) until 3000 ms",
+				"preflights:", "0", "requests sent:", "PUT https://api.example/x",
+				"=== step 3 of 3 (page time 3000 ms, after waiting 2000 ms)", "preflight cache: miss", "OPTIONS https://api.example/x",
+				"every step agrees with expect.",
+			},
+		},
+		{
+			name:     "no-cors: opaque, and the guard's drops in the steps",
+			args:     []string{"no-cors.json"},
+			wantCode: exitOK,
+			wantStdout: []string{"outcome:", "opaque", "response type:", "opaque", "preflights:", "0",
+				"POST https://api.example/img  Origin: https://app.example",
+				"X-Custom is not a no-CORS-safelisted request-header", "Content-Type is not a no-CORS-safelisted request-header",
+				"agrees with expect"},
+		},
+		{
 			name:       "help",
 			args:       []string{"--help"},
 			wantCode:   exitOK,
@@ -131,5 +154,46 @@ func TestExplainJSON(t *testing.T) {
 		got.ChromeError != "MethodDisallowedByPreflightResponse" || got.Preflights != 1 ||
 		len(got.Sent) != 1 || got.Sent[0].Method != "OPTIONS" || got.Sent[0].ACRM != "PUT" {
 		t.Errorf("unexpected JSON verdict: %+v", got)
+	}
+}
+
+func TestExplainStepsJSON(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := dispatch([]string{"explain", "--format", "json", filepath.Join("testdata", "explain", "steps-cache.json")}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit code %d, stderr %s", code, stderr.String())
+	}
+	var got struct {
+		Steps []struct {
+			WaitMs, AtMs int64
+			Preflights   int
+			Sent         []struct{ Method string }
+			Cache        []struct {
+				Hit     bool
+				Missing []string
+				Entries []struct {
+					Method, HeaderName, For string
+					ExpiresMs               int64
+				}
+			} `json:"preflightCache"`
+		}
+		Agrees *bool `json:"agreesWithExpect"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, stdout.String())
+	}
+	if len(got.Steps) != 3 || got.Agrees == nil || !*got.Agrees {
+		t.Fatalf("want 3 steps agreeing with expect, got %s", stdout.String())
+	}
+	s1, s2, s3 := got.Steps[0], got.Steps[1], got.Steps[2]
+	if s1.Preflights != 1 || len(s1.Cache) != 1 || s1.Cache[0].Hit || len(s1.Cache[0].Missing) != 2 {
+		t.Errorf("step 1: %+v; want a preflight after a miss for the method and the header", s1)
+	}
+	if s2.AtMs != 1000 || s2.Preflights != 0 || len(s2.Cache) != 1 || !s2.Cache[0].Hit || len(s2.Cache[0].Entries) != 2 ||
+		s2.Cache[0].Entries[0].Method != "PUT" || s2.Cache[0].Entries[0].ExpiresMs != 3000 || s2.Cache[0].Entries[1].For != "x-trace" {
+		t.Errorf("step 2: %+v; want a hit at 1000 ms by method PUT and header x-trace, expiring at 3000 ms", s2)
+	}
+	if s3.WaitMs != 2000 || s3.AtMs != 3000 || s3.Preflights != 1 || s3.Cache[0].Hit {
+		t.Errorf("step 3: %+v; want a miss and a preflight at 3000 ms", s3)
 	}
 }
