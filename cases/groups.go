@@ -54,7 +54,9 @@ var groups = []Group{
 	{"redirect-credentials-in-url", true},
 	{"redirect-preflight", true},
 	{"redirect-authorization-strip", true},
-	{"vary-origin", false}, // a server property, not a browser check
+	{"redirect-mode", true},        // redirect modes error and manual
+	{"redirect-stream-body", true}, // a redirect with a ReadableStream body
+	{"vary-origin", false},         // a server property, not a browser check
 }
 
 // Groups returns the catalog's behaviour groups in catalog order. The

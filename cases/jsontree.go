@@ -3,6 +3,7 @@ package cases
 import (
 	"fmt"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -68,6 +69,7 @@ type tree struct {
 	root    node
 	arena   []node   // the children of every container
 	decoded []string // strings that had escapes, decoded
+	stack   []node   // the parser's stack, kept to be reused (see release)
 }
 
 // children returns the elements of an array or the members of an object,
@@ -125,12 +127,26 @@ type parser struct {
 	decoded []string // strings with escapes, decoded
 }
 
-// parseJSON parses data as a single JSON value.
+// buffers are the arenas and stacks of trees released with release: a
+// table loads many files, and reusing their memory spares zeroing and
+// collecting it.
+var buffers sync.Pool // of *treeBuffers
+
+type treeBuffers struct{ arena, stack []node }
+
+// parseJSON parses data as a single JSON value. Call release on the tree
+// once nothing reads it any more.
 func parseJSON(data string) (*tree, *syntaxError) {
 	if len(data) > maxSize {
 		return nil, &syntaxError{0, fmt.Sprintf("file larger than %d bytes", maxSize)}
 	}
-	p := parser{src: data, arena: make([]node, 0, len(data)/20)}
+	p := parser{src: data}
+	if b, ok := buffers.Get().(*treeBuffers); ok {
+		p.arena, p.stack = b.arena[:0], b.stack[:0]
+	}
+	if want := len(data) / 20; cap(p.arena) < want {
+		p.arena = make([]node, 0, want) // about one node per 24 bytes of a case file
+	}
 	if len(data) >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF {
 		return nil, &syntaxError{0, "file starts with a byte order mark; save it as UTF-8 without BOM"}
 	}
@@ -146,18 +162,23 @@ func parseJSON(data string) (*tree, *syntaxError) {
 	if p.pos < len(data) {
 		return nil, &syntaxError{p.pos, fmt.Sprintf("unexpected %s after the top-level value", p.describe())}
 	}
-	return &tree{src: p.src, root: n, arena: p.arena, decoded: p.decoded}, nil
+	return &tree{src: p.src, root: n, arena: p.arena, decoded: p.decoded, stack: p.stack}, nil
+}
+
+// release hands the tree's memory back for the next parse; the tree must
+// not be used afterwards.
+func (t *tree) release() {
+	buffers.Put(&treeBuffers{arena: t.arena, stack: t.stack})
+	t.arena, t.stack = nil, nil
 }
 
 func (p *parser) skipSpace() {
-	for p.pos < len(p.src) {
-		switch p.src[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
+	// A local index: the loop neither reloads nor stores p.pos per byte.
+	s, i := p.src, p.pos
+	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r') {
+		i++
 	}
+	p.pos = i
 }
 
 // describe names the byte at p.pos for an error message.
@@ -333,16 +354,14 @@ func (p *parser) string() (esc bool, idx int32, err *syntaxError) {
 	p.pos++ // opening quote
 	start := p.pos
 	// Fast path: plain ASCII without escapes needs no decoding.
-	for p.pos < len(p.src) {
-		c := p.src[p.pos]
-		if c == '"' {
-			p.pos++
-			return false, 0, nil
-		}
-		if c == '\\' || c < 0x20 || c >= 0x80 {
-			break
-		}
+	s, i := p.src, p.pos
+	for i < len(s) && plainByte[s[i]] {
+		i++
+	}
+	p.pos = i
+	if p.pos < len(p.src) && p.src[p.pos] == '"' {
 		p.pos++
+		return false, 0, nil
 	}
 	escaped := false
 	buf := make([]byte, 0, p.pos-start+16)
@@ -382,6 +401,15 @@ func (p *parser) string() (esc bool, idx int32, err *syntaxError) {
 		}
 	}
 }
+
+// plainByte marks the bytes a string's fast path reads on: printable ASCII
+// but the quote and the backslash.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // escape parses a backslash escape at p.pos. A lone UTF-16 surrogate
 // becomes U+FFFD, as in encoding/json.

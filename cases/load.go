@@ -6,8 +6,10 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 //go:embed data/*.json
@@ -23,6 +25,7 @@ type Table struct {
 	// by name).
 	Files []*File
 	// Cases are every file's cases, in file order then document order.
+	// Each file's Cases is the part of it that holds the file's cases.
 	Cases []Case
 }
 
@@ -123,7 +126,7 @@ func Parse(name string, data []byte, strict bool) (*File, error) {
 // optional. Problems are reported as by Parse, every one at once, each
 // naming name and the field. It never panics.
 func ParseExchange(name string, data []byte) (Case, error) {
-	c := &checker{file: name, data: string(data), seen: map[string]idUse{}, exchange: true}
+	c := &checker{file: name, data: string(data), exchange: true}
 	t, serr := parseJSON(c.data)
 	if serr != nil {
 		c.errorf(int32(serr.off), "", "invalid JSON: %s (column %d)", serr.msg, column(c.data, serr.off))
@@ -131,6 +134,8 @@ func ParseExchange(name string, data []byte) (Case, error) {
 	}
 	c.t = t
 	cs, ok := c.caseAt(&t.root, 0)
+	t.release()
+	c.uniqueIDs(map[string]idUse{})
 	if !ok || len(c.errs) > 0 {
 		return Case{}, c.errs
 	}
@@ -148,14 +153,62 @@ func parse(name, data string, strict bool, seen map[string]idUse) (*File, Errors
 	if seen == nil {
 		seen = map[string]idUse{}
 	}
-	c := &checker{file: name, data: data, strict: strict, seen: seen}
+	c, f := check(name, data, strict)
+	c.uniqueIDs(seen)
+	return f, c.errs
+}
+
+// check parses and checks one file, all but the uniqueness of its ids
+// (which depends on the files before it: see checker.uniqueIDs). The File
+// is nil when the file is not JSON.
+func check(name, data string, strict bool) (*checker, *File) {
+	c, t := parseFile(name, data, strict)
+	if t == nil {
+		return c, nil
+	}
+	return c, checkTree(c, t, nil)
+}
+
+// parseFile parses one file; the tree is nil (and the checker holds the
+// error) when it is not JSON.
+func parseFile(name, data string, strict bool) (*checker, *tree) {
+	c := &checker{file: name, data: data, strict: strict}
 	t, serr := parseJSON(data)
 	if serr != nil {
 		c.errorf(int32(serr.off), "", "invalid JSON: %s (column %d)", serr.msg, column(data, serr.off))
-		return nil, c.errs
+		return c, nil
 	}
-	c.t = t
-	return c.checkFile(), c.errs
+	return c, t
+}
+
+// checkTree checks a parsed file, appending its cases to into (which has
+// room for them) when into is not nil, and releases the tree.
+func checkTree(c *checker, t *tree, into []Case) *File {
+	c.t, c.cases = t, into
+	f := c.checkFile()
+	c.t = nil
+	t.release()
+	return f
+}
+
+// caseObjects counts the objects of a parsed file's "cases" array: the
+// cases it will have when it is valid.
+func caseObjects(t *tree) int {
+	if t.root.kind != kindObject {
+		return 0
+	}
+	for _, m := range t.children(&t.root) {
+		if t.key(&m) == "cases" && m.kind == kindArray {
+			n := 0
+			for _, item := range t.children(&m) {
+				if item.kind == kindObject {
+					n++
+				}
+			}
+			return n
+		}
+	}
+	return 0
 }
 
 // column returns the 1-based column (in bytes) of offset off.
@@ -167,27 +220,61 @@ func column(data string, off int) int {
 	return col
 }
 
-// build parses every input and checks ids across files.
+// build parses and checks every input, several at a time, then checks
+// ids across files in file order: the result, errors included, is the same
+// as checking the files one after the other. Every file's cases are
+// written into one slice, Table.Cases, whose parts are the files' Cases.
 func build(inputs []input, strict bool) (*Table, Errors) {
+	checkers := make([]*checker, len(inputs))
+	trees := make([]*tree, len(inputs))
+	files := make([]*File, len(inputs))
+	each := func(do func(i int)) {
+		workers := min(runtime.GOMAXPROCS(0), len(inputs))
+		if workers <= 1 {
+			for i := range inputs {
+				do(i)
+			}
+			return
+		}
+		var wg sync.WaitGroup
+		var next atomic.Int64
+		for range workers {
+			wg.Go(func() {
+				for i := int(next.Add(1) - 1); i < len(inputs); i = int(next.Add(1) - 1) {
+					do(i)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	each(func(i int) { checkers[i], trees[i] = parseFile(inputs[i].name, inputs[i].data, strict) })
+	starts := make([]int, len(inputs)+1)
+	for i, t := range trees {
+		starts[i+1] = starts[i]
+		if t != nil {
+			starts[i+1] += caseObjects(t)
+		}
+	}
+	all := make([]Case, starts[len(inputs)])
+	each(func(i int) {
+		if t := trees[i]; t != nil {
+			files[i] = checkTree(checkers[i], t, all[starts[i]:starts[i]:starts[i+1]])
+		}
+	})
 	t := &Table{}
 	var errs Errors
-	seen := map[string]idUse{}
-	total := 0
-	for _, in := range inputs {
-		f, fe := parse(in.name, in.data, strict, seen)
-		errs = append(errs, fe...)
-		if f != nil {
+	seen := make(map[string]idUse, len(all))
+	for i, c := range checkers {
+		c.uniqueIDs(seen)
+		errs = append(errs, c.errs...)
+		if f := files[i]; f != nil {
 			t.Files = append(t.Files, f)
-			total += len(f.Cases)
 		}
 	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	t.Cases = make([]Case, 0, total)
-	for _, f := range t.Files {
-		t.Cases = append(t.Cases, f.Cases...)
-	}
+	t.Cases = all
 	return t, nil
 }
 

@@ -328,7 +328,7 @@ func TestTableByID(t *testing.T) {
 // TestParseNeverPanics feeds Parse every prefix of valid files, and random
 // mutations of them: no panic, and a proper prefix is never valid.
 func TestParseNeverPanics(t *testing.T) {
-	for _, name := range []string{"lenient-ok.json", "bad.json", "strict.json"} {
+	for _, name := range []string{"lenient-ok.json", "bad.json", "strict.json", "steps-ok.json", "steps-bad.json"} {
 		data := readFixture(t, name)
 		full := len(strings.TrimRight(string(data), " \n"))
 		for i := 0; i < full; i++ {
@@ -350,7 +350,7 @@ func TestParseNeverPanics(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{"lenient-ok.json", "bad.json", "strict.json", "dup-a.json"} {
+	for _, name := range []string{"lenient-ok.json", "bad.json", "strict.json", "dup-a.json", "steps-ok.json", "steps-bad.json"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
@@ -362,10 +362,16 @@ func FuzzParse(f *testing.F) {
 		file, err := Parse("fuzz.json", data, strict)
 		if err == nil {
 			for _, c := range file.Cases {
-				if c.Expect.Outcome != spec.Allowed && c.Expect.Outcome != spec.Blocked {
-					t.Errorf("valid file with outcome %q", c.Expect.Outcome)
+				for _, st := range c.Exchanges() {
+					if o := st.Expect.Outcome; o != spec.Allowed && o != spec.Blocked && o != spec.Opaque {
+						t.Errorf("valid file with outcome %q", o)
+					}
 				}
-				_ = c.Exchange()
+				if c.IsSequence() && c.Request.URL != "" {
+					t.Errorf("valid steps case with a top-level request")
+				}
+				_ = c.Sequence()
+				_, _ = c.WantSteps("chrome", Version{150})
 			}
 			return
 		}

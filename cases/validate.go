@@ -162,9 +162,26 @@ type checker struct {
 
 	lineOff, lineNo int // last offset whose line was computed, and its line
 
-	// seen maps the ids met so far, in this file and the files checked
-	// before it, to where they were first used.
-	seen map[string]idUse
+	// cases, when not nil, has room for the file's cases: checkFile
+	// appends them there.
+	cases []Case
+	// lastOrigin is the last request origin found valid.
+	lastOrigin string
+
+	// ids are the ids met, in document order, to be checked for
+	// uniqueness across files once every file is checked (files are
+	// checked in parallel).
+	ids []idCheck
+}
+
+// idCheck is an id to check for uniqueness: where it is, and where its
+// error goes among the file's errors (at: how many errors came before).
+type idCheck struct {
+	id    string
+	off   int32
+	line  int
+	label string
+	at    int
 }
 
 // idUse is where an id was first used.
@@ -351,7 +368,11 @@ func (c *checker) checkFile() *File {
 		return f
 	}
 	items := c.t.children(n)
-	f.Cases = make([]Case, 0, len(items))
+	if c.cases != nil {
+		f.Cases = c.cases
+	} else {
+		f.Cases = make([]Case, 0, len(items))
+	}
 	for i := range items {
 		item := &items[i]
 		switch item.kind {
@@ -532,12 +553,13 @@ func (c *checker) exchangeAt(parent *node, at string, req, pre, redirs, resp, ex
 	if req == nil {
 		return st
 	}
-	r := &st.Request
+	r := st.Request
 	// No server sees a request to a URL that is not http(s) (the browser
 	// answers data:, blob: and about: itself, or refuses the URL): such a
 	// case may leave the answers out, and what it gives is not used.
 	local := false
-	if scheme, _, ok := strings.Cut(r.URL, ":"); ok && spec.IsAbsoluteURL(r.URL) && !strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") {
+	if scheme, _, ok := strings.Cut(r.URL, ":"); ok && scheme != "" && !strings.ContainsAny(scheme, "/?#") &&
+		!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") {
 		local = true
 	}
 	if c.strict && !top && pre == nil && !local {
@@ -567,21 +589,39 @@ func (c *checker) exchangeAt(parent *node, at string, req, pre, redirs, resp, ex
 	return st
 }
 
-// checkUnique reports an id used before, in this file or an earlier one.
+// checkUnique records an id, to be checked against the ids used before it,
+// in this file or an earlier one (see uniqueIDs).
 func (c *checker) checkUnique(id string, off int32, line int) {
 	if id == "" {
 		return
 	}
-	first, ok := c.seen[id]
-	if !ok {
-		c.seen[id] = idUse{c.file, line}
-		return
+	c.ids = append(c.ids, idCheck{id: id, off: off, line: line, label: c.label, at: len(c.errs)})
+}
+
+// uniqueIDs reports every id used before, in this file or one of the files
+// whose ids seen holds, inserting each error where checkUnique recorded
+// the id, and adds the file's ids to seen.
+func (c *checker) uniqueIDs(seen map[string]idUse) {
+	var errs Errors
+	next := 0
+	for _, u := range c.ids {
+		first, ok := seen[u.id]
+		if !ok {
+			seen[u.id] = idUse{c.file, u.line}
+			continue
+		}
+		where := "line " + strconv.Itoa(first.line)
+		if first.file != c.file {
+			where = first.file + ":" + strconv.Itoa(first.line)
+		}
+		errs = append(errs, c.errs[next:u.at]...)
+		next = u.at
+		errs = append(errs, &FieldError{File: c.file, Line: c.line(u.off), Case: u.label, Field: "id",
+			Msg: "duplicate id, first used at " + where})
 	}
-	where := "line " + strconv.Itoa(first.line)
-	if first.file != c.file {
-		where = first.file + ":" + strconv.Itoa(first.line)
+	if errs != nil {
+		c.errs = append(errs, c.errs[next:]...)
 	}
-	c.errorf(off, "id", "duplicate id, first used at %s", where)
 }
 
 // validID checks a case id; with a stem (strict mode) the id must be
@@ -649,8 +689,12 @@ func (c *checker) request(n *node, at string) Request {
 	}
 	if n := v[0]; n != nil {
 		if s, ok := c.str(n, at, "origin"); ok {
-			if msg := checkOrigin(s); msg != "" {
-				c.errorf(n.off, join(at, "origin"), "%s", msg)
+			if s != c.lastOrigin { // most requests of a file share their origin
+				if msg := checkOrigin(s); msg != "" {
+					c.errorf(n.off, join(at, "origin"), "%s", msg)
+				} else {
+					c.lastOrigin = s
+				}
 			}
 			r.Origin = s
 		}
@@ -916,46 +960,57 @@ func (c *checker) verdictFields(vals [maxFields]*node, at string, rules []fieldR
 // v names the fields written (errors point at them, and only fields
 // written there are blamed). what is "case" or "step".
 func (c *checker) coherent(r Result, v *verdict, at, what string) {
-	blame := func(n *node, name, format string, args ...any) {
-		if n != nil {
-			c.errorf(n.off, join(at, name), format, args...)
-		}
-	}
 	switch r.Outcome {
 	case spec.Allowed:
-		blame(v.nodes.blockedAt, "blockedAt", "an allowed %s is blocked nowhere: leave blockedAt out", what)
-		blame(v.nodes.reason, "reason", "an allowed %s has no reason: leave it out", what)
-		if oneOf(responseTypes, r.ResponseType) && r.ResponseType != spec.ResponseBasic && r.ResponseType != spec.ResponseCORS {
-			blame(v.nodes.rtype, "responseType", "%q: an allowed %s's response is basic or cors", r.ResponseType, what)
+		if n := v.nodes.blockedAt; n != nil {
+			c.errorf(n.off, join(at, "blockedAt"), "an allowed %s is blocked nowhere: leave blockedAt out", what)
+		}
+		if n := v.nodes.reason; n != nil {
+			c.errorf(n.off, join(at, "reason"), "an allowed %s has no reason: leave it out", what)
+		}
+		if n := v.nodes.rtype; n != nil && oneOf(responseTypes, r.ResponseType) && r.ResponseType != spec.ResponseBasic && r.ResponseType != spec.ResponseCORS {
+			c.errorf(n.off, join(at, "responseType"), "%q: an allowed %s's response is basic or cors", r.ResponseType, what)
 		}
 	case spec.Blocked:
-		blame(v.nodes.exposed, "exposedHeaders", "a blocked %s exposes nothing: leave exposedHeaders out", what)
-		blame(v.nodes.rtype, "responseType", "a blocked %s gets no response: leave responseType out", what)
+		if n := v.nodes.exposed; n != nil {
+			c.errorf(n.off, join(at, "exposedHeaders"), "a blocked %s exposes nothing: leave exposedHeaders out", what)
+		}
+		if n := v.nodes.rtype; n != nil {
+			c.errorf(n.off, join(at, "responseType"), "a blocked %s gets no response: leave responseType out", what)
+		}
 	case spec.Opaque:
-		blame(v.nodes.blockedAt, "blockedAt", "an opaque %s is blocked nowhere: leave blockedAt out", what)
-		blame(v.nodes.reason, "reason", "an opaque %s has no reason: leave it out", what)
-		blame(v.nodes.exposed, "exposedHeaders", "script reads nothing of an opaque response: leave exposedHeaders out")
-		if oneOf(responseTypes, r.ResponseType) && r.ResponseType != spec.ResponseOpaque && r.ResponseType != spec.ResponseOpaqueRedirect {
-			blame(v.nodes.rtype, "responseType", "%q: an opaque %s's response is opaque or opaqueredirect", r.ResponseType, what)
+		if n := v.nodes.blockedAt; n != nil {
+			c.errorf(n.off, join(at, "blockedAt"), "an opaque %s is blocked nowhere: leave blockedAt out", what)
+		}
+		if n := v.nodes.reason; n != nil {
+			c.errorf(n.off, join(at, "reason"), "an opaque %s has no reason: leave it out", what)
+		}
+		if n := v.nodes.exposed; n != nil {
+			c.errorf(n.off, join(at, "exposedHeaders"), "script reads nothing of an opaque response: leave exposedHeaders out")
+		}
+		if n := v.nodes.rtype; n != nil && oneOf(responseTypes, r.ResponseType) && r.ResponseType != spec.ResponseOpaque && r.ResponseType != spec.ResponseOpaqueRedirect {
+			c.errorf(n.off, join(at, "responseType"), "%q: an opaque %s's response is opaque or opaqueredirect", r.ResponseType, what)
 		}
 	}
-	if r.Preflight != nil {
+	if n := v.nodes.preflight; n != nil && r.Preflight != nil {
 		if *r.Preflight && r.BlockedAt == spec.StageRequest {
-			blame(v.nodes.preflight, "preflight", "a %s blocked at the request stage sends nothing, so no preflight: want false", what)
+			c.errorf(n.off, join(at, "preflight"), "a %s blocked at the request stage sends nothing, so no preflight: want false", what)
 		}
 		if !*r.Preflight && r.BlockedAt == spec.StagePreflight {
-			blame(v.nodes.preflight, "preflight", "a %s blocked at the preflight stage sends a preflight: want true", what)
+			c.errorf(n.off, join(at, "preflight"), "a %s blocked at the preflight stage sends a preflight: want true", what)
 		}
 	}
 	// A reason at a stage the model never gives it: in the project's
 	// table only (a file users bring may plant one to test a verifier).
-	if c.strict && r.Outcome == spec.Blocked && r.Reason.Known() && r.Reason != spec.ReasonNone && r.BlockedAt != "" && oneOf(stages, r.BlockedAt) &&
-		!oneOf(r.Reason.Stages(), r.BlockedAt) {
+	if c.strict && r.Outcome == spec.Blocked && r.Reason != spec.ReasonNone && r.Reason.Known() && r.BlockedAt != "" &&
+		oneOf(stages, r.BlockedAt) && !r.Reason.BlocksAt(r.BlockedAt) {
 		n := v.nodes.blockedAt
 		if n == nil {
 			n = v.nodes.reason
 		}
-		blame(n, "blockedAt", "%q blocks at the %s stage, not at %q", r.Reason, quoteAll(r.Reason.Stages()), r.BlockedAt)
+		if n != nil {
+			c.errorf(n.off, join(at, "blockedAt"), "%q blocks at the %s stage, not at %q", r.Reason, quoteAll(r.Reason.Stages()), r.BlockedAt)
+		}
 	}
 }
 

@@ -488,7 +488,11 @@ func (a *analysis) fetch(head int) (Fetch, string) {
 		}
 		r := &es[h].Response
 		if k < len(hops)-1 || (isRedirectStatus(r.Status) && location(&es[h]) != "") {
-			ex.Redirects = append(ex.Redirects, spec.Redirect{Status: r.Status, Location: location(&es[h]), Headers: r.Headers})
+			// The hop's Location is the one the browser followed
+			// (redirectURL, resolved), not a second Location header.
+			rd, _ := spec.ReceivedRedirect(r.Status, r.Headers)
+			rd.Location = location(&es[h])
+			ex.Redirects = append(ex.Redirects, rd)
 			continue
 		}
 		ex.Response = spec.Response{Status: r.Status, Headers: r.Headers}

@@ -250,3 +250,21 @@ func (v Verdict) SpecURL() string { return v.Reason.SpecURL() }
 // ChromeError is the Chrome CorsError name that matches the verdict, or ""
 // when allowed or when Chrome reports no CorsError for the reason.
 func (v Verdict) ChromeError() string { return ChromeError(v.Reason, v.Stage) }
+
+// ReceivedRedirect is a redirect answer as a client received it: status
+// and header lines, the first Location among them. The Location value
+// becomes the Redirect's Location and its line leaves Headers (which the
+// model would otherwise see as a second Location header); any later
+// Location line stays. ok is false when there is no Location line.
+func ReceivedRedirect(status int, headers []Header) (r Redirect, ok bool) {
+	r.Status = status
+	r.Headers = make([]Header, 0, len(headers))
+	for _, h := range headers {
+		if !ok && equalFold(h.Name, "Location") {
+			r.Location, ok = h.Value, true
+			continue
+		}
+		r.Headers = append(r.Headers, h)
+	}
+	return r, ok
+}

@@ -33,13 +33,13 @@ func TestHopPreflights(t *testing.T) {
 		{"one answer for both hops fails the second (origin null)", ex(allowPage),
 			Verdict{Outcome: Blocked, Stage: StagePreflight, Reason: ACAOMismatch, Hop: 1, Detail: page, Preflight: true, Preflights: 2}},
 		{"an answer per hop passes", ex(nil, allowPage, allowNull),
-			Verdict{Outcome: Allowed, Preflight: true, Preflights: 2, Exposed: []string{}}},
+			Verdict{Outcome: Allowed, ResponseType: ResponseCORS, Preflight: true, Preflights: 2, Exposed: []string{}}},
 		{"a nil hop answer falls back to Preflight", ex(allowNull, allowPage, nil),
-			Verdict{Outcome: Allowed, Preflight: true, Preflights: 2, Exposed: []string{}}},
+			Verdict{Outcome: Allowed, ResponseType: ResponseCORS, Preflight: true, Preflights: 2, Exposed: []string{}}},
 		{"the second hop's own answer decides", ex(allowNull, allowPage, nullNoMethod),
 			Verdict{Outcome: Blocked, Stage: StagePreflight, Reason: MethodNotAllowed, Hop: 1, Detail: "PUT", Preflight: true, Preflights: 2}},
 		{"hop answers past the redirects are ignored", ex(nil, allowPage, allowNull, nullNoMethod),
-			Verdict{Outcome: Allowed, Preflight: true, Preflights: 2, Exposed: []string{}}},
+			Verdict{Outcome: Allowed, ResponseType: ResponseCORS, Preflight: true, Preflights: 2, Exposed: []string{}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -112,6 +112,14 @@ func (j *judge) run(ex *Exchange) Verdict {
 				isHop, stage = true, StageRedirect
 			}
 		}
+		if status == 407 {
+			// HTTP-network-or-cache fetch: a prompt for proxy credentials
+			// and a new fetch, or a network error; never a response.
+			if j.trace != nil {
+				j.step(stage, "concept-http-network-or-cache-fetch", "status 407: proxy authentication, handled before any CORS check; no response reaches script")
+			}
+			return j.blocked(stage, ProxyAuthRequired, hop, "407")
+		}
 		if j.taint == taintCORS {
 			if reason, detail := CORSCheck(j.serializedOrigin(), j.creds, headers); reason != ReasonNone {
 				if j.trace != nil {
@@ -255,12 +263,12 @@ func (j *judge) sentPlain() {
 // local ends the fetch with the response the browser makes itself for a
 // URL that is not http(s) (scheme fetch), or its network error.
 func (j *judge) local() Verdict {
-	resp, ok := j.localResponse()
-	if !ok {
+	resp, reason := j.localResponse()
+	if reason != ReasonNone {
 		if j.trace != nil {
 			j.step(StageRequest, "concept-scheme-fetch", "scheme fetch of %q returns a network error", j.curStr)
 		}
-		return j.blocked(StageRequest, SchemeNotHTTP, 0, j.curStr)
+		return j.blocked(StageRequest, reason, 0, j.curStr)
 	}
 	if j.trace != nil {
 		j.step("", "concept-scheme-fetch", "the browser answers %q itself: status 200", j.curStr)
@@ -293,6 +301,21 @@ func (j *judge) prepare(req *Request) (Verdict, bool) {
 		j.origin = requestOrigin(req.Origin)
 		if p != nil {
 			p.memo.originStr, p.memo.origin, p.memo.ok = req.Origin, j.origin, true
+		}
+	}
+	// WebIDL converts init before the constructor runs: a header name or
+	// value that is not a ByteString (a character above U+00FF) throws
+	// before the URL or the method is looked at.
+	for i := range req.Headers {
+		h := &req.Headers[i]
+		if _, ok := byteString(h.Name); !ok {
+			return j.blocked(StageRequest, HeaderInvalid, 0, h.Name), true
+		}
+		if _, ok := byteString(h.Value); !ok {
+			if j.trace != nil {
+				j.step(StageRequest, "dom-headers-append", "the value of %s holds a character above U+00FF: not a ByteString (the init conversion throws)", h.Name)
+			}
+			return j.blocked(StageRequest, HeaderInvalid, 0, h.Name), true
 		}
 	}
 	// The Request constructor parses the URL and rejects credentials in it.
@@ -351,13 +374,9 @@ func (j *judge) prepare(req *Request) (Verdict, bool) {
 			return j.blocked(StageRequest, HeaderInvalid, 0, h.Name), true
 		}
 		if odd := oddByte(v); odd >= 0 {
-			// A control byte or a non-ASCII one: the rare path.
-			if bv, ok := byteString(v); !ok {
-				if j.trace != nil {
-					j.step(StageRequest, "dom-headers-append", "the value of %s holds a character above U+00FF: not a ByteString", h.Name)
-				}
-				return j.blocked(StageRequest, HeaderInvalid, 0, h.Name), true
-			} else if len(bv) != len(v) {
+			// A control byte or a non-ASCII one: the rare path. (Values
+			// that are not ByteStrings were refused above.)
+			if bv, _ := byteString(v); len(bv) != len(v) {
 				v, clean = bv, false
 			}
 			if strings.IndexByte(v, 0) >= 0 || strings.IndexByte(v, '\r') >= 0 || strings.IndexByte(v, '\n') >= 0 {
@@ -381,7 +400,7 @@ func (j *judge) prepare(req *Request) (Verdict, bool) {
 		if j.trace != nil {
 			j.step(StageRequest, "dom-request", "a ReadableStream body in mode no-cors: the Request constructor throws")
 		}
-		return j.blocked(StageRequest, NoCORSMethod, 0, "ReadableStream body"), true
+		return j.blocked(StageRequest, NoCORSStreamBody, 0, "ReadableStream body"), true
 	}
 	j.hasBody = req.HasBody
 	j.force = req.ForcePreflight || j.stream
@@ -579,6 +598,9 @@ func (j *judge) maybePreflight(ex *Exchange, hop int, unsafe unsafeSet) (Verdict
 		}
 	}
 	reason, detail := checkPreflight(j.preflightRequest(), unsafe, *p)
+	if p.Status == 407 {
+		reason, detail = ProxyAuthRequired, "407" // handled before the preflight's CORS check
+	}
 	if reason != ReasonNone {
 		if j.trace != nil {
 			j.step(StagePreflight, reason.Anchor(), "preflight response (status %d) fails: %s %q", p.Status, reason, detail)

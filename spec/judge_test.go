@@ -382,6 +382,10 @@ func reasonExchanges() []Exchange {
 		{Request: Request{Origin: page, URL: api, Redirect: RedirectError}, Redirects: []Redirect{{Status: 302, Location: other, Headers: star}}},
 		{Request: Request{Origin: page, URL: api, Method: "POST", HasBody: true, BodyType: BodyStream}, Preflight: &Response{Status: 204, Headers: star},
 			Redirects: []Redirect{{Status: 307, Location: other, Headers: star}}},
+		{Request: Request{Origin: page, URL: api, Method: "POST", HasBody: true, BodyType: BodyStream, Mode: ModeNoCORS}},
+		{Request: Request{Origin: page, URL: api}, Response: Response{Status: 407, Headers: star}},
+		{Request: Request{Origin: page, URL: "data:no-comma"}},
+		{Request: Request{Origin: page, URL: "blob:https://app.example/x"}},
 	}
 }
 
@@ -413,6 +417,29 @@ func TestPreflight(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Preflight mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestReceivedRedirect(t *testing.T) {
+	tests := []struct {
+		name    string
+		headers []Header
+		want    Redirect
+		ok      bool
+	}{
+		{"the Location line leaves the headers", []Header{{"Access-Control-Allow-Origin", "*"}, {"location", "/b"}, {"X", "1"}},
+			Redirect{Status: 302, Location: "/b", Headers: []Header{{"Access-Control-Allow-Origin", "*"}, {"X", "1"}}}, true},
+		{"a second Location stays a header", []Header{{"Location", "/b"}, {"Location", "/c"}},
+			Redirect{Status: 302, Location: "/b", Headers: []Header{{"Location", "/c"}}}, true},
+		{"no Location", []Header{{"X", "1"}}, Redirect{Status: 302, Headers: []Header{{"X", "1"}}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := ReceivedRedirect(302, tt.headers)
+			if diff := cmp.Diff(tt.want, got); diff != "" || ok != tt.ok {
+				t.Errorf("ReceivedRedirect() = %v (ok %v), want ok %v; mismatch (-want +got):\n%s", got, ok, tt.ok, diff)
 			}
 		})
 	}

@@ -127,28 +127,23 @@ func forgivingBase64(s string) bool {
 }
 
 // localResponse is scheme fetch for a URL that is not http(s): the
-// response the browser makes itself, or ok false for a network error. A
-// blob: URL names a Blob only when its origin is the page's origin (a page
-// reads its own Blobs: the model takes every such URL to name one) and the
-// method is GET.
-func (j *judge) localResponse() (Response, bool) {
+// response the browser makes itself, or the reason of its network error.
+// No blob: URL resolves: an exchange cannot register a Blob (and scheme
+// fetch also refuses any method but GET).
+func (j *judge) localResponse() (Response, Reason) {
 	switch {
 	case j.cur.isAboutBlank():
-		return Response{Status: 200, Headers: []Header{{"Content-Type", "text/html;charset=utf-8"}}}, true
+		return Response{Status: 200, Headers: []Header{{"Content-Type", "text/html;charset=utf-8"}}}, ReasonNone
 	case j.cur.isScheme("data"):
 		mime, ok := j.cur.dataURLType()
 		if !ok {
-			return Response{}, false
+			return Response{}, DataURLInvalid
 		}
-		return Response{Status: 200, Headers: []Header{{"Content-Type", mime}}}, true
+		return Response{Status: 200, Headers: []Header{{"Content-Type", mime}}}, ReasonNone
 	case j.cur.isScheme("blob"):
-		o, ok := j.cur.blobOrigin()
-		if !ok || !o.SameOrigin(j.origin) || j.method != "GET" {
-			return Response{}, false
-		}
-		return Response{Status: 200, Headers: []Header{{"Content-Length", "0"}, {"Content-Type", ""}}}, true
+		return Response{}, BlobURLUnresolved
 	}
-	return Response{}, false
+	return Response{}, SchemeNotHTTP
 }
 
 // byteString converts a header name or value from a script string (UTF-8

@@ -85,7 +85,7 @@ func TestJudgeModes(t *testing.T) {
 		{"no-cors drops a Blob's unsafe type", req(Request{Mode: ModeNoCORS, Method: "POST", HasBody: true, BodyType: BlobBody("application/json")}),
 			opaqueAs(ResponseOpaque, false), []SentRequest{{URL: api, Method: "POST", Origin: page, Headers: hdr("Accept", "*/*")}}},
 		{"no-cors PUT throws", req(Request{Mode: ModeNoCORS, Method: "put"}), blockedAt(StageRequest, NoCORSMethod, 0, false), []SentRequest{}},
-		{"no-cors with a stream body throws", req(Request{Mode: ModeNoCORS, Method: "POST", HasBody: true, BodyType: BodyStream}), blockedAt(StageRequest, NoCORSMethod, 0, false), nil},
+		{"no-cors with a stream body throws", req(Request{Mode: ModeNoCORS, Method: "POST", HasBody: true, BodyType: BodyStream}), blockedAt(StageRequest, NoCORSStreamBody, 0, false), nil},
 		{"invalid method before no-cors-method", req(Request{Mode: ModeNoCORS, Method: "TRACE"}), blockedAt(StageRequest, MethodForbidden, 0, false), nil},
 		{"no-cors-method before an invalid header", req(Request{Mode: ModeNoCORS, Method: "DELETE", Headers: hdr("X A", "1")}), blockedAt(StageRequest, NoCORSMethod, 0, false), nil},
 		{"no-cors redirect error to another origin", req(Request{Mode: ModeNoCORS, Redirect: RedirectError}), blockedAt(StageRequest, NoCORSRedirectMode, 0, false), []SentRequest{}},
@@ -169,18 +169,30 @@ func TestJudgeModes(t *testing.T) {
 		// URLs the browser answers itself.
 		{"data: URL in cors mode", req(Request{URL: "data:text/plain,hello"}), allowedAs(ResponseBasic, false, "content-type"), []SentRequest{}},
 		{"data: URL with a method and a body", req(Request{URL: "data:,x", Method: "PUT", HasBody: true}), allowedAs(ResponseBasic, false, "content-type"), []SentRequest{}},
-		{"data: URL without a comma", req(Request{URL: "data:text/plain"}), blockedAt(StageRequest, SchemeNotHTTP, 0, false), nil},
-		{"data: URL with bad base64", req(Request{URL: "data:;base64,@@@@"}), blockedAt(StageRequest, SchemeNotHTTP, 0, false), nil},
+		{"data: URL without a comma", req(Request{URL: "data:text/plain"}), blockedAt(StageRequest, DataURLInvalid, 0, false), nil},
+		{"data: URL with bad base64", req(Request{URL: "data:;base64,@@@@"}), blockedAt(StageRequest, DataURLInvalid, 0, false), nil},
 		{"data: URL with good base64", req(Request{URL: "data:;base64,aGk%3D"}), allowedAs(ResponseBasic, false, "content-type"), nil},
 		{"data: URL from an opaque origin", req(Request{Origin: "null", URL: "data:,x"}), allowedAs(ResponseBasic, false, "content-type"), nil},
 		{"about:blank in cors mode", req(Request{URL: "about:blank"}), blockedAt(StageRequest, SchemeNotHTTP, 0, false), nil},
 		{"about:blank in no-cors mode", req(Request{URL: "about:blank", Mode: ModeNoCORS}), opaqueAs(ResponseOpaque, false), []SentRequest{}},
 		{"about:srcdoc in no-cors mode", req(Request{URL: "about:srcdoc", Mode: ModeNoCORS}), blockedAt(StageRequest, SchemeNotHTTP, 0, false), nil},
 		{"about:blank in same-origin mode", req(Request{URL: "about:blank", Mode: ModeSameOrigin}), blockedAt(StageRequest, ModeSameOriginCrossOrigin, 0, false), nil},
-		{"blob: URL of the page's origin", req(Request{URL: "blob:https://app.example/0f0e4c1a-95f4-4d35-b3b7-7f3c1b0f2f6e"}), allowedAs(ResponseBasic, false, "content-length", "content-type"), []SentRequest{}},
-		{"blob: URL with POST", req(Request{URL: "blob:https://app.example/0f0e", Method: "POST", HasBody: true}), blockedAt(StageRequest, SchemeNotHTTP, 0, false), nil},
+		{"blob: URL of the page's origin names no Blob", req(Request{URL: "blob:https://app.example/0f0e4c1a-95f4-4d35-b3b7-7f3c1b0f2f6e"}), blockedAt(StageRequest, BlobURLUnresolved, 0, false), []SentRequest{}},
+		{"blob: URL with POST", req(Request{URL: "blob:https://app.example/0f0e", Method: "POST", HasBody: true}), blockedAt(StageRequest, BlobURLUnresolved, 0, false), nil},
 		{"blob: URL of another origin", req(Request{URL: "blob:https://api.example/0f0e"}), blockedAt(StageRequest, SchemeNotHTTP, 0, false), nil},
-		{"blob: URL of another origin, no-cors", req(Request{URL: "blob:https://api.example/0f0e", Mode: ModeNoCORS}), blockedAt(StageRequest, SchemeNotHTTP, 0, false), nil},
+		{"blob: URL of another origin, no-cors", req(Request{URL: "blob:https://api.example/0f0e", Mode: ModeNoCORS}), blockedAt(StageRequest, BlobURLUnresolved, 0, false), nil},
+		{"blob: URL of another origin, same-origin mode", req(Request{URL: "blob:https://api.example/0f0e", Mode: ModeSameOrigin}), blockedAt(StageRequest, ModeSameOriginCrossOrigin, 0, false), nil},
+
+		// 407: handled in HTTP-network-or-cache fetch, before the CORS check.
+		{"407 with ACAO *", withResp(func() Exchange { ex := req(Request{}); ex.Response.Status = 407; return ex }(), star), blockedAt(StageResponse, ProxyAuthRequired, 0, false), nil},
+		{"407 same-origin", func() Exchange { ex := req(Request{URL: sameURL}); ex.Response.Status = 407; return ex }(), blockedAt(StageResponse, ProxyAuthRequired, 0, false), nil},
+		{"407 no-cors", func() Exchange { ex := req(Request{Mode: ModeNoCORS}); ex.Response.Status = 407; return ex }(), blockedAt(StageResponse, ProxyAuthRequired, 0, false), nil},
+		{"407 to the preflight", func() Exchange {
+			ex := pre(req(Request{Method: "PUT"}), "Access-Control-Allow-Origin", "*", "Access-Control-Allow-Methods", "PUT")
+			ex.Preflight.Status = 407
+			return ex
+		}(), blockedAt(StagePreflight, ProxyAuthRequired, 0, true), nil},
+		{"401 under cors tainting is a response", withResp(func() Exchange { ex := req(Request{}); ex.Response.Status = 401; return ex }(), append(hdr("WWW-Authenticate", "Basic"), star...)), allowedAs(ResponseCORS, false), nil},
 
 		// Location: extracted per its ABNF (URI-reference) before parsing.
 		{"Location with a space", hop(req(Request{}), 302, "/a b", star), blockedAt(StageRedirect, RedirectLocationInvalid, 0, false), nil},
@@ -196,6 +208,15 @@ func TestJudgeModes(t *testing.T) {
 		// Header values are ByteStrings.
 		{"Latin-1 header value", withResp(pre(req(Request{Headers: hdr("X-Name", "é")}), "Access-Control-Allow-Origin", "*", "Access-Control-Allow-Headers", "x-name"), star), allowedAs(ResponseCORS, true), nil},
 		{"a header value above U+00FF throws", req(Request{Headers: hdr("X-Name", "€")}), blockedAt(StageRequest, HeaderInvalid, 0, false), nil},
+		{"ByteString conversion comes before the URL's userinfo", req(Request{URL: "https://u:p@api.example/", Headers: hdr("X-Name", "値")}), blockedAt(StageRequest, HeaderInvalid, 0, false), nil},
+		{"ByteString conversion comes before the method check", req(Request{Method: "TRACE", Headers: hdr("X-Name", "値")}), blockedAt(StageRequest, HeaderInvalid, 0, false), nil},
+		{"ByteString conversion comes before no-cors-method", req(Request{Method: "PUT", Mode: ModeNoCORS, Headers: hdr("X-Name", "値")}), blockedAt(StageRequest, HeaderInvalid, 0, false), nil},
+		{"a name that is not a token comes after the method check", req(Request{Method: "TRACE", Headers: hdr("X Name", "1")}), blockedAt(StageRequest, MethodForbidden, 0, false), nil},
+
+		// IPv6 hosts compare once parsed.
+		{"an IPv6 URL spelled otherwise is same-origin", req(Request{Origin: "https://[2001:db8::1]", URL: "https://[2001:DB8:0:0::1]/data", Method: "PUT"}), allowedAs(ResponseBasic, false, "content-type", "x-a"), nil},
+		{"a v4-mapped IPv6 URL in dotted form is same-origin", req(Request{Origin: "https://[::ffff:c000:201]", URL: "https://[::ffff:192.0.2.1]:443/x"}), allowedAs(ResponseBasic, false, "content-type", "x-a"), nil},
+		{"an IPv6 origin fetching another address", withResp(req(Request{Origin: "https://[2001:db8::1]", URL: "https://[2001:db8::2]/x"}), hdr("Access-Control-Allow-Origin", "https://[2001:db8::1]")), allowedAs(ResponseCORS, false), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

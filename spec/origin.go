@@ -215,13 +215,30 @@ func (u urlParts) isHTTPScheme() bool {
 
 // sameOrigin compares the tuple origins of two parsed URLs.
 func (u urlParts) sameOrigin(v urlParts) bool {
-	return u.hasAuthority && v.hasAuthority && equalFold(u.scheme, v.scheme) && equalFold(u.host, v.host) && u.port == v.port
+	if !u.hasAuthority || !v.hasAuthority || !equalFold(u.scheme, v.scheme) || u.port != v.port {
+		return false
+	}
+	if u.plainHost() && v.plainHost() {
+		return equalFold(u.host, v.host)
+	}
+	return u.origin().Host == v.origin().Host
 }
 
 // sameOriginAs compares u's origin with a request origin.
 func (u urlParts) sameOriginAs(o Origin) bool {
-	return u.hasAuthority && !o.Opaque && equalFold(u.scheme, o.Scheme) && equalFold(u.host, o.Host) && u.port == o.Port
+	if !u.hasAuthority || o.Opaque || !equalFold(u.scheme, o.Scheme) || u.port != o.Port {
+		return false
+	}
+	if u.plainHost() {
+		return equalFold(u.host, o.Host)
+	}
+	return u.origin().Host == o.Host
 }
+
+// plainHost reports whether u's host compares as written (ASCII case
+// aside): it is not an IP address spelled otherwise than serialized (an
+// IPv6 address, or a short or hex IPv4 one).
+func (u urlParts) plainHost() bool { return !u.hostNotSerialized && !u.ipv6.IsValid() }
 
 func defaultPort(scheme string) string {
 	switch {

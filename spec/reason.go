@@ -118,11 +118,12 @@ const (
 	BodyWithGetOrHead Reason = "body-with-get-head"
 
 	// NoCORSMethod: a no-cors request whose method is not CORS-safelisted;
-	// the Request constructor throws a TypeError. The constructor refuses a
-	// ReadableStream body in no-cors mode the same way, and the model gives
-	// that this code too: no-cors requests are limited to what a form can
-	// send.
+	// the Request constructor throws a TypeError.
 	NoCORSMethod Reason = "no-cors-method"
+	// NoCORSStreamBody: a no-cors request with a ReadableStream body; the
+	// Request constructor throws a TypeError (a body without a source
+	// needs mode cors or same-origin).
+	NoCORSStreamBody Reason = "no-cors-stream-body"
 	// NoCORSRedirectMode: a no-cors request to another origin whose
 	// redirect mode is not "follow"; main fetch returns a network error
 	// before anything is sent.
@@ -139,6 +140,20 @@ const (
 	// RedirectStreamBody: a redirect other than 303 would have to send a
 	// ReadableStream body again, which has no source to send it from.
 	RedirectStreamBody Reason = "redirect-stream-body"
+	// ProxyAuthRequired: a 407 answer (to the request or its preflight).
+	// HTTP-network-or-cache fetch handles it before any CORS check: a
+	// network error without a traversable for user prompts, else a prompt
+	// for proxy credentials and a new fetch; a server that answers 407
+	// never gives script a response.
+	ProxyAuthRequired Reason = "proxy-auth-required"
+	// DataURLInvalid: the data: URL processor fails (no comma, or a base64
+	// body that does not decode); scheme fetch returns a network error.
+	DataURLInvalid Reason = "data-url-invalid"
+	// BlobURLUnresolved: scheme fetch of a blob: URL finds no Blob (the
+	// URL names none the page registered, or the method is not GET). A case
+	// cannot register a Blob, so every blob: URL that reaches scheme fetch
+	// fails this way.
+	BlobURLUnresolved Reason = "blob-url-unresolved"
 )
 
 // reasonInfo is the static description of a reason code.
@@ -195,17 +210,21 @@ var reasons = map[Reason]reasonInfo{
 	RedirectLocationInvalid:     {"concept-http-redirect-fetch", "the redirect Location is not a valid URL (or there are several Location lines)", onRedirect, "no CorsError: net::ERR_INVALID_REDIRECT"},
 	RedirectScheme:              {"concept-http-redirect-fetch", "the redirect Location is not an http(s) URL", onRedirect, "no CorsError: net::ERR_UNSAFE_REDIRECT"},
 	RedirectLimit:               {"concept-http-redirect-fetch", "more than 20 redirects", onRedirect, "no CorsError: net::ERR_TOO_MANY_REDIRECTS"},
-	SchemeNotHTTP:               {"main-fetch", "the URL cannot be fetched in this mode: not http(s) in a CORS request, or a data:, blob: or about: URL its scheme fetch refuses", onRequest, ""},
+	SchemeNotHTTP:               {"main-fetch", "the URL is not http(s) in a CORS request (or a URL scheme fetch does not answer, such as about:srcdoc in no-cors mode)", onRequest, ""},
 	URLCredentials:              {"dom-request", "the request URL includes credentials (userinfo)", onRequest, thrown},
 	MethodInvalid:               {"dom-request", "the request method is not a valid HTTP token", onRequest, thrown},
 	MethodForbidden:             {"forbidden-method", "the request method is forbidden (CONNECT, TRACE, TRACK)", onRequest, thrown},
 	HeaderInvalid:               {"dom-headers-append", "a request header name is not a token, or its value contains NUL, CR or LF or a character above U+00FF", onRequest, thrown},
 	BodyWithGetOrHead:           {"dom-request", "a GET or HEAD request cannot have a body", onRequest, thrown},
-	NoCORSMethod:                {"dom-request", "mode no-cors allows only CORS-safelisted methods (GET, HEAD, POST) and no stream body", onRequest, thrown + " (\"'PUT' is unsupported in no-cors mode\")"},
+	NoCORSMethod:                {"dom-request", "mode no-cors allows only CORS-safelisted methods (GET, HEAD, POST)", onRequest, thrown + " (\"'PUT' is unsupported in no-cors mode\")"},
+	NoCORSStreamBody:            {"dom-request", "a ReadableStream body needs mode cors or same-origin", onRequest, thrown},
 	NoCORSRedirectMode:          {"main-fetch", "mode no-cors to another origin needs redirect mode follow", onRequest, "no request; DevTools reports a CORS issue NoCorsRedirectModeNotFollow and fetch() rejects with a TypeError"},
 	ModeSameOriginCrossOrigin:   {"main-fetch", "mode same-origin refuses a URL of another origin, first or redirected to", onRequest | onRedirect, ""},
 	RedirectModeError:           {"concept-http-fetch", "redirect mode error refuses any response with a redirect status", onRedirect | onResponse, "no CorsError: the redirect fails with net::ERR_FAILED; a redirect status without Location is no redirect to Chrome and reaches script"},
 	RedirectStreamBody:          {"concept-http-redirect-fetch", "a redirect other than 303 cannot resend a ReadableStream body", onRedirect, "no CorsError: fetch() rejects with a TypeError (WPT fetch/api/redirect/redirect-upload.h2.any.js)"},
+	ProxyAuthRequired:           {"concept-http-network-or-cache-fetch", "a 407 (proxy authentication) answer never reaches the CORS check or script", onPreflight | onResponse, "no CorsError: net::ERR_UNEXPECTED_PROXY_AUTH (a 407 from a server that is not a proxy)"},
+	DataURLInvalid:              {"concept-scheme-fetch", "the data: URL does not parse (no comma, or base64 that does not decode)", onRequest, "no CorsError: the data: URL loader fails and fetch() rejects with a TypeError"},
+	BlobURLUnresolved:           {"concept-scheme-fetch", "the blob: URL names no Blob the page can read (or the method is not GET)", onRequest, "no CorsError: the blob: URL loader finds no Blob (net::ERR_FILE_NOT_FOUND) and fetch() rejects with a TypeError"},
 }
 
 // SpecBase is the URL of the Fetch Standard that anchors are relative to.
@@ -219,6 +238,7 @@ func Reasons() []Reason {
 		RedirectCredentials, RedirectLocationInvalid, RedirectScheme, RedirectLimit,
 		SchemeNotHTTP, URLCredentials, MethodInvalid, MethodForbidden, HeaderInvalid, BodyWithGetOrHead,
 		NoCORSMethod, NoCORSRedirectMode, ModeSameOriginCrossOrigin, RedirectModeError, RedirectStreamBody,
+		NoCORSStreamBody, ProxyAuthRequired, DataURLInvalid, BlobURLUnresolved,
 	}
 }
 
@@ -235,6 +255,10 @@ func (r Reason) Stages() []Stage {
 	}
 	return out
 }
+
+// BlocksAt reports whether the model can block with r at stage s (one of
+// r.Stages()).
+func (r Reason) BlocksAt(s Stage) bool { return reasons[r].stages.has(s) }
 
 // ChromeReport says what Chrome shows for r when it reports no CorsError
 // for it (see ChromeError): the TypeError, the net error or the DevTools

@@ -240,7 +240,7 @@ func probe(ctx context.Context, s *runner.Sender, req spec.Request, body []byte)
 			return res
 		}
 		answer := spec.Response{Status: hx.Response.Status, Headers: hx.Response.Headers}
-		loc, hasLoc := headerValue(answer.Headers, "Location")
+		rd, hasLoc := spec.ReceivedRedirect(answer.Status, answer.Headers)
 		switch {
 		case next.Preflight:
 			hop := len(ex.Redirects)
@@ -249,7 +249,7 @@ func probe(ctx context.Context, s *runner.Sender, req spec.Request, body []byte)
 			}
 			ex.HopPreflights[hop] = &answer
 		case isRedirect(answer.Status) && hasLoc:
-			ex.Redirects = append(ex.Redirects, spec.Redirect{Status: answer.Status, Location: loc, Headers: answer.Headers})
+			ex.Redirects = append(ex.Redirects, rd)
 		default:
 			ex.Response = answer
 		}
