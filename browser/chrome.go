@@ -122,6 +122,10 @@ func startChrome(parent context.Context, cfg chromeConfig) (*chrome, error) {
 		// Every host name goes to the case server on loopback; IP
 		// literals are never remapped, so cases that name one are not run.
 		chromedp.Flag("host-resolver-rules", fmt.Sprintf("MAP * 127.0.0.1:%d", cfg.port)),
+		// IP literals are never remapped by the rules above: every request,
+		// loopback ones included, goes through the case server as a proxy.
+		chromedp.Flag("proxy-server", fmt.Sprintf("http://127.0.0.1:%d", cfg.port)),
+		chromedp.Flag("proxy-bypass-list", "<-loopback>"),
 		chromedp.Flag("ignore-certificate-errors-spki-list", cfg.spki),
 	)
 	actx, acancel := chromedp.NewExecAllocator(parent, opts...)

@@ -3,6 +3,7 @@ package browser
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/crosscheck-dev/crosscheck/cases"
 	"github.com/crosscheck-dev/crosscheck/spec"
@@ -25,6 +26,7 @@ var requestErrors = []struct {
 	{regexp.MustCompile(`is not a valid HTTP header (field )?name|Invalid name|Invalid value|is not a valid HTTP header value|non ISO-8859-1 code point`), spec.HeaderInvalid},
 	{regexp.MustCompile(`GET/HEAD method cannot have body`), spec.BodyWithGetOrHead},
 	{regexp.MustCompile(`is unsupported in no-cors mode`), spec.NoCORSMethod},
+	{regexp.MustCompile(`If request is made from ReadableStream, mode should be`), spec.NoCORSStreamBody},
 }
 
 // requestErrorNames are the names of the errors fetch() and
@@ -36,9 +38,22 @@ var requestErrorNames = map[string]bool{"TypeError": true, "SyntaxError": true, 
 // networkErrors maps net:: errors Chrome reports without a CorsError for
 // a fetch to the model's redirect reasons.
 var networkErrors = map[string]spec.Reason{
-	"net::ERR_TOO_MANY_REDIRECTS": spec.RedirectLimit,
-	"net::ERR_UNSAFE_REDIRECT":    spec.RedirectScheme,
-	"net::ERR_INVALID_REDIRECT":   spec.RedirectLocationInvalid,
+	"net::ERR_TOO_MANY_REDIRECTS":                 spec.RedirectLimit,
+	"net::ERR_UNSAFE_REDIRECT":                    spec.RedirectScheme,
+	"net::ERR_UNKNOWN_URL_SCHEME":                 spec.RedirectScheme,
+	"net::ERR_INVALID_REDIRECT":                   spec.RedirectLocationInvalid,
+	"net::ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION": spec.RedirectLocationInvalid,
+}
+
+// localErrors maps net:: errors Chrome reports for a URL it answers
+// itself (no request sent) to the model's reasons (stage request), by the
+// URL's scheme.
+var localErrors = map[string]struct {
+	scheme string
+	reason spec.Reason
+}{
+	"net::ERR_INVALID_URL":    {"data:", spec.DataURLInvalid},
+	"net::ERR_FILE_NOT_FOUND": {"blob:", spec.BlobURLUnresolved},
 }
 
 // consoleErrors maps Chrome's console messages for fetches it refuses
@@ -126,8 +141,30 @@ func judgeChrome(c *cases.Case, want cases.Result, o *Observation) (Verdict, err
 	if o.BlockedReason != "" {
 		v.Words += " (blocked: " + o.BlockedReason + ")"
 	}
-	if r, ok := networkErrors[o.ErrorText]; ok && o.BlockedReason == "" {
+	if r, ok := networkErrors[o.ErrorText]; ok && o.BlockedReason == "" && len(o.Received) > 0 {
 		v.Reason, v.BlockedAt = r, spec.StageRedirect
+		return v, nil
+	}
+	if l, ok := localErrors[o.ErrorText]; ok && len(o.Received) == 0 && strings.HasPrefix(strings.ToLower(c.Request.URL), l.scheme) {
+		v.Reason, v.BlockedAt = l.reason, spec.StageRequest
+		return v, nil
+	}
+	if o.ErrorText == "net::ERR_UNEXPECTED_PROXY_AUTH" && len(o.Received) > 0 {
+		// A 407 that did not come from a proxy Chrome was told of: the
+		// stage is the answer's, read from the server's log.
+		v.Reason, v.BlockedAt = spec.ProxyAuthRequired, spec.StageResponse
+		switch {
+		case o.Received[len(o.Received)-1].Preflight:
+			v.BlockedAt = spec.StagePreflight
+		case lastHop < len(c.Redirects):
+			v.BlockedAt = spec.StageRedirect
+		}
+		return v, nil
+	}
+	if o.ErrorText == "net::ERR_INVALID_ARGUMENT" && c.Request.BodyType == string(spec.BodyStream) && lastHop < len(c.Redirects) {
+		// Chrome cannot send a request stream again: it fails the
+		// redirect that would need it with net::ERR_INVALID_ARGUMENT.
+		v.Reason, v.BlockedAt = spec.RedirectStreamBody, spec.StageRedirect
 		return v, nil
 	}
 	if o.ErrorText == "net::ERR_ABORTED" && lastHop < len(c.Redirects) {

@@ -310,14 +310,17 @@ func (s *server) serveStream(c net.Conn, in peekedConn, tunneled, h2 bool) (hand
 }
 
 // tunnelAllowed reports whether a CONNECT to authority (host:port) may be
-// tunnelled to the case server: only hosts of the cases, so a browser's
-// own background traffic fails at once.
+// tunnelled to the case server: any host (a browser may follow a case to
+// a host it spells its own way, such as oth%20er.example) on a valid port.
+// The browsers' own background traffic is turned off; what still comes is
+// answered 404 and not reported (Report.Strays holds the cases' hosts only).
 func (s *server) tunnelAllowed(authority string) bool {
-	host, _, err := net.SplitHostPort(authority)
-	if err != nil {
+	host, port, err := net.SplitHostPort(authority)
+	if err != nil || host == "" {
 		return false
 	}
-	return s.hosts[strings.ToLower(host)]
+	n, err := strconv.Atoi(port)
+	return err == nil && n > 0 && n < 65536
 }
 
 // absoluteTarget returns the path and query of an absolute-form request
