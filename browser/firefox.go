@@ -112,6 +112,12 @@ var firefoxPrefs = []struct {
 	{"security.OCSP.enabled", 0},
 	{"security.remote_settings.crlite_filters.enabled", false},
 	{"security.remote_settings.intermediates.enabled", false},
+	// A 401 with WWW-Authenticate or a 407 must not open a credentials
+	// prompt, which would hold the fetch until the batch times out: the
+	// browser answers it without one (0: subresources never prompt).
+	{"network.auth.subresource-http-auth-allow", 0},
+	// Loopback hosts ([::1] cases) go through the case server too.
+	{"network.proxy.allow_hijacking_localhost", true},
 	// Some cases run from http:// pages: no HTTPS upgrade of the page.
 	{"dom.security.https_first", false},
 	{"dom.security.https_first_schemeless", false},

@@ -198,11 +198,15 @@ func (s *firefoxSession) run(ctx context.Context, t *firefoxTab, batch []*item) 
 		nctx, cancel := context.WithTimeout(ctx, batchTimeout)
 		defer cancel()
 		// A navigation Firefox refuses (an untrusted certificate, a refused
-		// tunnel) fails the run: the tab would show an error page whose
-		// fetches all fail.
+		// tunnel) fails this page's cases, never runs them: the tab would
+		// show an error page whose fetches all fail. The next batch
+		// navigates again.
 		err := s.ff.bidi.call(nctx, "browsingContext.navigate", map[string]any{"context": t.context, "url": p.url, "wait": "complete"}, nil)
 		if err != nil {
-			return nil, fmt.Errorf("navigate to %s: %w", p.url, err)
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			return nil, &batchError{fmt.Sprintf("navigate to %s: %v", p.url, err)}
 		}
 		got, err := s.evaluate(nctx, t, `Promise.resolve(String(self.origin))`)
 		if err != nil {
@@ -219,7 +223,7 @@ func (s *firefoxSession) run(ctx context.Context, t *firefoxTab, batch []*item) 
 		return nil, err
 	}
 	t0 := time.Now()
-	bctx, cancel := context.WithTimeout(ctx, batchTimeout)
+	bctx, cancel := context.WithTimeout(ctx, batchDeadline(batch))
 	defer cancel()
 	out, err := s.evaluate(bctx, t, "(async () => JSON.stringify(await "+expr+"))()")
 	if err != nil {

@@ -241,7 +241,7 @@ func startWebKit(ctx context.Context, progs webkitPrograms, port int, cert *cert
 	if err != nil {
 		return w, caps, fmt.Errorf("start a WebDriver session: %w%s", err, w.output())
 	}
-	if err := w.wd.setScriptTimeout(sctx, batchTimeout+5*time.Second); err != nil {
+	if err := w.wd.setScriptTimeout(sctx, 5*time.Minute); err != nil {
 		return w, caps, err
 	}
 	return w, caps, nil

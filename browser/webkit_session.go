@@ -149,7 +149,7 @@ func (s *webkitSession) run(ctx context.Context, batch []*item) ([]Observation, 
 		return nil, err
 	}
 	t0 := time.Now()
-	bctx, cancel := context.WithTimeout(ctx, batchTimeout)
+	bctx, cancel := context.WithTimeout(ctx, batchDeadline(batch))
 	defer cancel()
 	var js []JSResult
 	if err := s.w.wd.execute(bctx, "return "+expr, &js); err != nil {
