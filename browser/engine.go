@@ -66,6 +66,9 @@ type Env struct {
 	Authorities []string
 	// Parallel is how many batches the verifier may run at once.
 	Parallel int
+	// Steps is how many of the run's cases have steps, for engines that
+	// run those apart.
+	Steps int
 	// Log receives progress diagnostics.
 	Log io.Writer
 }

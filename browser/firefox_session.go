@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
@@ -32,37 +31,63 @@ func (firefoxDriver) Find() error {
 // Start launches Firefox with every host proxied to the case server (the
 // session's proxy capability: CONNECT for https, absolute-form requests for
 // http, whatever the port) and the run's certificate trusted for the cases'
-// hosts and ports only (the profile's cert_override.txt).
+// hosts and ports only (the profile's cert_override.txt). The cases with
+// steps run in a second Firefox (see firefoxSession), started at the same
+// time when the run has such cases.
 func (firefoxDriver) Start(ctx context.Context, env *Env) (Session, error) {
 	exe, err := FindFirefox()
 	if err != nil {
 		return nil, err
 	}
-	t0 := time.Now()
-	rec := newFirefoxRecorder()
-	ff, err := startFirefox(ctx, firefoxConfig{execPath: exe, cert: env.Cert, authorities: env.Authorities, events: rec.event})
+	s := &firefoxSession{exe: exe, env: env, rec: newFirefoxRecorder(), log: env.Log}
+	s.stepsCtx, s.stopSteps = context.WithCancel(ctx)
+	if env.Steps > 0 {
+		s.startSteps()
+	}
+	b, err := s.startBrowser(ctx, "", max(env.Parallel, 1))
 	if err != nil {
+		s.Close()
 		return nil, err
 	}
-	t1 := time.Now()
-	s := &firefoxSession{ff: ff, rec: rec, log: env.Log}
-	if err := s.setUp(ctx, env); err != nil {
-		ff.close()
-		return nil, fmt.Errorf("set up Firefox: %w%s", err, ff.output())
-	}
-	fmt.Fprintf(env.Log, "firefox: started in %s (BiDi listening after %s)\n", time.Since(t0).Round(time.Millisecond), t1.Sub(t0).Round(time.Millisecond))
+	s.main = b
 	return s, nil
 }
 
-// firefoxSession is a running Firefox with a pool of tabs.
+// firefoxSession is a running Firefox with a pool of tabs, and a second
+// one for the cases with steps.
+//
+// Firefox's CORS-preflight cache holds 100 entries for the whole browser
+// (nsCORSListenerProxy.cpp PREFLIGHT_CACHE_SIZE), and every successful
+// preflight of the table's plain cases adds one that lives 5 s unless its
+// Access-Control-Max-Age says otherwise. Run beside hundreds of plain
+// cases, a steps case's entry is evicted (least recently used) within a
+// second, and a step the table expects the cache to serve is preflighted
+// again. The steps cases make fewer than 100 entries between them, so in
+// a browser of their own their entries stay until they expire.
 type firefoxSession struct {
-	ff      *firefox
+	exe     string
+	env     *Env
 	rec     *firefoxRecorder
 	log     io.Writer
 	product string
 	version cases.Version
-	tabs    chan *firefoxTab
-	once    sync.Once
+	main    *firefoxBrowser // nil until started
+
+	// The browser for cases with steps: started once (startSteps), in the
+	// background; stepsDone is closed when steps and stepsErr are set.
+	stepsCtx  context.Context
+	stopSteps context.CancelFunc
+	stepsOnce sync.Once
+	stepsDone chan struct{}
+	steps     *firefoxBrowser
+	stepsErr  error
+	closeOnce sync.Once
+}
+
+// firefoxBrowser is one Firefox process and its tabs.
+type firefoxBrowser struct {
+	ff   *firefox
+	tabs chan *firefoxTab
 }
 
 // firefoxTab is one top-level browsing context: batches run in it one at
@@ -72,10 +97,71 @@ type firefoxTab struct {
 	page    pageKey
 }
 
-func (s *firefoxSession) setUp(ctx context.Context, env *Env) error {
+// stepsTabs is the number of tabs of the browser for cases with steps: one
+// for the batch of cases that wait, one for the others.
+const stepsTabs = 2
+
+// startBrowser launches one Firefox with n tabs; role names it in the log
+// ("" for the main one).
+func (s *firefoxSession) startBrowser(ctx context.Context, role string, n int) (*firefoxBrowser, error) {
+	t0 := time.Now()
+	ff, err := startFirefox(ctx, firefoxConfig{execPath: s.exe, cert: s.env.Cert, authorities: s.env.Authorities, events: s.rec.event})
+	if err != nil {
+		return nil, err
+	}
+	t1 := time.Now()
+	b := &firefoxBrowser{ff: ff}
+	v, err := s.setUp(ctx, b, n)
+	if err != nil {
+		ff.close()
+		return nil, fmt.Errorf("set up Firefox%s: %w%s", role, err, ff.output())
+	}
+	if role == "" {
+		s.product, s.version = v.product, v.version
+	}
+	fmt.Fprintf(s.log, "firefox%s: started in %s (BiDi listening after %s)\n", role, time.Since(t0).Round(time.Millisecond), t1.Sub(t0).Round(time.Millisecond))
+	return b, nil
+}
+
+// startSteps starts the browser for cases with steps in the background,
+// the first time it is called.
+func (s *firefoxSession) startSteps() {
+	s.stepsOnce.Do(func() {
+		s.stepsDone = make(chan struct{})
+		go func() {
+			defer close(s.stepsDone)
+			s.steps, s.stepsErr = s.startBrowser(s.stepsCtx, " (cases with steps)", stepsTabs)
+			if s.stepsErr != nil {
+				s.stepsErr = fmt.Errorf("start the Firefox for cases with steps: %w", s.stepsErr)
+			}
+		}()
+	})
+}
+
+// stepsBrowser returns the browser for cases with steps once it runs.
+func (s *firefoxSession) stepsBrowser(ctx context.Context) (*firefoxBrowser, error) {
+	s.startSteps()
+	if s.stepsDone == nil {
+		return nil, fmt.Errorf("the Firefox session is closed")
+	}
+	select {
+	case <-s.stepsDone:
+		return s.steps, s.stepsErr
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// browserVersion is what session.new says of the browser.
+type browserVersion struct {
+	product string
+	version cases.Version
+}
+
+func (s *firefoxSession) setUp(ctx context.Context, b *firefoxBrowser, n int) (browserVersion, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	proxy := fmt.Sprintf("127.0.0.1:%d", env.Port)
+	proxy := fmt.Sprintf("127.0.0.1:%d", s.env.Port)
 	var sess struct {
 		Capabilities struct {
 			BrowserName    string `json:"browserName"`
@@ -86,71 +172,140 @@ func (s *firefoxSession) setUp(ctx context.Context, env *Env) error {
 		"acceptInsecureCerts": false,
 		"proxy":               map[string]any{"proxyType": "manual", "httpProxy": proxy, "sslProxy": proxy},
 	}}
-	if err := s.ff.bidi.call(ctx, "session.new", map[string]any{"capabilities": caps}, &sess); err != nil {
-		return err
+	var bv browserVersion
+	if err := b.ff.bidi.call(ctx, "session.new", map[string]any{"capabilities": caps}, &sess); err != nil {
+		return bv, err
 	}
 	if sess.Capabilities.BrowserName != "firefox" {
-		return fmt.Errorf("session.new: the browser is %q, not firefox", sess.Capabilities.BrowserName)
+		return bv, fmt.Errorf("session.new: the browser is %q, not firefox", sess.Capabilities.BrowserName)
 	}
-	s.product = "Firefox/" + sess.Capabilities.BrowserVersion
 	v, err := cases.ParseVersion(sess.Capabilities.BrowserVersion)
 	if err != nil {
-		return fmt.Errorf("the version of %q: %w", sess.Capabilities.BrowserVersion, err)
+		return bv, fmt.Errorf("the version of %q: %w", sess.Capabilities.BrowserVersion, err)
 	}
-	s.version = v
-	if err := s.ff.bidi.call(ctx, "session.subscribe", map[string]any{"events": []string{"log.entryAdded"}}, nil); err != nil {
-		return err
+	bv = browserVersion{"Firefox/" + sess.Capabilities.BrowserVersion, v}
+	if err := b.ff.bidi.call(ctx, "session.subscribe", map[string]any{"events": []string{"log.entryAdded"}}, nil); err != nil {
+		return bv, err
 	}
 	var tree struct {
 		Contexts []struct {
 			Context string `json:"context"`
 		} `json:"contexts"`
 	}
-	if err := s.ff.bidi.call(ctx, "browsingContext.getTree", map[string]any{"maxDepth": 0}, &tree); err != nil {
-		return err
+	if err := b.ff.bidi.call(ctx, "browsingContext.getTree", map[string]any{"maxDepth": 0}, &tree); err != nil {
+		return bv, err
 	}
 	if len(tree.Contexts) == 0 {
-		return fmt.Errorf("browsingContext.getTree found no tab")
+		return bv, fmt.Errorf("browsingContext.getTree found no tab")
 	}
-	n := max(env.Parallel, 1)
-	s.tabs = make(chan *firefoxTab, n)
-	s.tabs <- &firefoxTab{context: tree.Contexts[0].Context}
+	b.tabs = make(chan *firefoxTab, n)
+	b.tabs <- &firefoxTab{context: tree.Contexts[0].Context}
 	for range n - 1 {
 		var c struct {
 			Context string `json:"context"`
 		}
-		if err := s.ff.bidi.call(ctx, "browsingContext.create", map[string]any{"type": "tab", "background": true}, &c); err != nil {
-			return err
+		if err := b.ff.bidi.call(ctx, "browsingContext.create", map[string]any{"type": "tab", "background": true}, &c); err != nil {
+			return bv, err
 		}
-		s.tabs <- &firefoxTab{context: c.Context}
+		b.tabs <- &firefoxTab{context: c.Context}
 	}
-	return nil
+	return bv, nil
 }
 
 func (s *firefoxSession) Product() string        { return s.product }
 func (s *firefoxSession) Version() cases.Version { return s.version }
-func (s *firefoxSession) Close()                 { s.once.Do(s.ff.close) }
+
+// Close stops both browsers (a start under way is canceled first); it is
+// safe to call more than once.
+func (s *firefoxSession) Close() {
+	s.closeOnce.Do(func() {
+		s.stopSteps()
+		s.stepsOnce.Do(func() {}) // no start after this one
+		if s.main != nil {
+			s.main.ff.close()
+		}
+		if s.stepsDone != nil {
+			<-s.stepsDone
+			if s.steps != nil {
+				s.steps.ff.close()
+			}
+		}
+	})
+}
 
 func (s *firefoxSession) Judge(c *cases.Case, want cases.Result, o *Observation) (Verdict, error) {
 	return judgeFirefox(c, want, o)
 }
 
-// Run runs one batch in a free tab.
+// Run runs one batch: its cases with steps in the browser for them, the
+// others in the main browser, both at once.
 func (s *firefoxSession) Run(ctx context.Context, batch []*item) ([]Observation, error) {
+	var plain, steps []*item
+	for _, it := range batch {
+		if it.c.IsSequence() {
+			steps = append(steps, it)
+		} else {
+			plain = append(plain, it)
+		}
+	}
+	var plainObs, stepsObs []Observation
+	var plainErr, stepsErr error
+	var wg sync.WaitGroup
+	if len(steps) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b, err := s.stepsBrowser(ctx)
+			if err != nil {
+				stepsErr = err
+				return
+			}
+			stepsObs, stepsErr = s.runIn(ctx, b, steps)
+		}()
+	}
+	if len(plain) > 0 {
+		plainObs, plainErr = s.runIn(ctx, s.main, plain)
+	}
+	wg.Wait()
+	// An error of the browser (not of the batch's page) wins.
+	var be *batchError
+	for _, err := range []error{plainErr, stepsErr} {
+		if err != nil && !errors.As(err, &be) {
+			return nil, err
+		}
+	}
+	for _, err := range []error{plainErr, stepsErr} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	obs := make([]Observation, 0, len(batch))
+	for _, it := range batch {
+		if it.c.IsSequence() {
+			obs, stepsObs = append(obs, stepsObs[0]), stepsObs[1:]
+		} else {
+			obs, plainObs = append(obs, plainObs[0]), plainObs[1:]
+		}
+	}
+	return obs, nil
+}
+
+// runIn runs items (all from one page) in a free tab of b.
+func (s *firefoxSession) runIn(ctx context.Context, b *firefoxBrowser, items []*item) ([]Observation, error) {
 	var t *firefoxTab
 	select {
-	case t = <-s.tabs:
+	case t = <-b.tabs:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	defer func() { s.tabs <- t }()
-	obs, err := s.run(ctx, t, batch)
+	defer func() { b.tabs <- t }()
+	obs, err := s.run(ctx, b, t, items)
 	if err != nil {
 		var be *batchError
 		if errors.As(err, &be) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%w%s", err, s.ff.output())
+		return nil, fmt.Errorf("%w%s", err, b.ff.output())
 	}
 	return obs, nil
 }
@@ -169,9 +324,9 @@ type evalResult struct {
 
 // evaluate runs expr (a promise of a string) in the tab and returns the
 // string.
-func (s *firefoxSession) evaluate(ctx context.Context, t *firefoxTab, expr string) (string, error) {
+func (s *firefoxSession) evaluate(ctx context.Context, b *firefoxBrowser, t *firefoxTab, expr string) (string, error) {
 	var r evalResult
-	err := s.ff.bidi.call(ctx, "script.evaluate", map[string]any{
+	err := b.ff.bidi.call(ctx, "script.evaluate", map[string]any{
 		"expression": expr, "target": map[string]any{"context": t.context},
 		"awaitPromise": true, "resultOwnership": "none",
 	}, &r)
@@ -188,7 +343,7 @@ func (s *firefoxSession) evaluate(ctx context.Context, t *firefoxTab, expr strin
 	return str, nil
 }
 
-func (s *firefoxSession) run(ctx context.Context, t *firefoxTab, batch []*item) ([]Observation, error) {
+func (s *firefoxSession) run(ctx context.Context, b *firefoxBrowser, t *firefoxTab, batch []*item) ([]Observation, error) {
 	for _, it := range batch {
 		s.rec.track(it.key)
 	}
@@ -201,14 +356,14 @@ func (s *firefoxSession) run(ctx context.Context, t *firefoxTab, batch []*item) 
 		// tunnel) fails this page's cases, never runs them: the tab would
 		// show an error page whose fetches all fail. The next batch
 		// navigates again.
-		err := s.ff.bidi.call(nctx, "browsingContext.navigate", map[string]any{"context": t.context, "url": p.url, "wait": "complete"}, nil)
+		err := b.ff.bidi.call(nctx, "browsingContext.navigate", map[string]any{"context": t.context, "url": p.url, "wait": "complete"}, nil)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, err
 			}
 			return nil, &batchError{fmt.Sprintf("navigate to %s: %v", p.url, err)}
 		}
-		got, err := s.evaluate(nctx, t, `Promise.resolve(String(self.origin))`)
+		got, err := s.evaluate(nctx, b, t, `Promise.resolve(String(self.origin))`)
 		if err != nil {
 			return nil, fmt.Errorf("read the origin of %s: %w", p.url, err)
 		}
@@ -222,10 +377,11 @@ func (s *firefoxSession) run(ctx context.Context, t *firefoxTab, batch []*item) 
 	if err != nil {
 		return nil, err
 	}
+	mark := fmt.Sprintf(firefoxMarkSteps, stepPrefix, firefoxStepMarker)
 	t0 := time.Now()
 	bctx, cancel := context.WithTimeout(ctx, batchDeadline(batch))
 	defer cancel()
-	out, err := s.evaluate(bctx, t, "(async () => JSON.stringify(await "+expr+"))()")
+	out, err := s.evaluate(bctx, b, t, "(async () => { "+mark+" return JSON.stringify(await "+expr+"); })()")
 	if err != nil {
 		return nil, fmt.Errorf("run a batch of %d fetches: %w", len(batch), err)
 	}
@@ -237,18 +393,24 @@ func (s *firefoxSession) run(ctx context.Context, t *firefoxTab, batch []*item) 
 		return nil, fmt.Errorf("a batch of %d fetches returned %d results", len(batch), len(js))
 	}
 	t1 := time.Now()
-	// Firefox logs why a fetch failed before its promise settles, and says
-	// nothing for a request that fails before its CORS checks (a
-	// same-origin hop refused, too many redirects, a ws: URL): wait for a
-	// word about every failed fetch, but no longer than Firefox stays
-	// quiet.
-	var blocked []string
+	// Firefox logs why a request failed before the failure reaches the
+	// page, and says nothing for a request that fails before its CORS
+	// checks (a same-origin hop refused, too many redirects, a ws: URL):
+	// wait for a word about every step that failed on the network, but no
+	// longer than Firefox stays quiet.
+	var blocked []stepKey
 	quiet := looseQuiet
 	for i, it := range batch {
-		if !js[i].OK && js[i].Message == firefoxNetworkError {
-			blocked = append(blocked, it.key)
-			if it.token != "" {
-				quiet = firefoxQuiet
+		results := []JSResult{js[i]}
+		if it.c.IsSequence() {
+			results = js[i].Steps
+		}
+		for k, r := range results {
+			if firefoxFailedOnNetwork(r) {
+				blocked = append(blocked, stepKey{it.key, k})
+				if it.token != "" {
+					quiet = firefoxQuiet
+				}
 			}
 		}
 	}
@@ -257,9 +419,24 @@ func (s *firefoxSession) run(ctx context.Context, t *firefoxTab, batch []*item) 
 	obs := make([]Observation, len(batch))
 	for i, it := range batch {
 		obs[i].JS = js[i]
-		obs[i].Console = s.rec.get(it.key)
+		n := len(js[i].Steps)
+		all, steps := s.rec.get(it.key, n)
+		obs[i].Console = all
+		if it.c.IsSequence() {
+			obs[i].Steps = make([]Observation, n)
+			for k := range n {
+				obs[i].Steps[k] = Observation{JS: js[i].Steps[k], Console: steps[k]}
+			}
+		}
 	}
 	return obs, nil
+}
+
+// firefoxFailedOnNetwork reports whether a request ended in a network
+// error (which a CORS failure is): fetch() rejected with Firefox's
+// NetworkError, or an XMLHttpRequest fired its error event.
+func firefoxFailedOnNetwork(r JSResult) bool {
+	return !r.OK && (r.XHRError || r.Name == "TypeError" && r.Message == firefoxNetworkError)
 }
 
 // firefoxQuiet is how long Firefox must log nothing about a batch's failed
@@ -274,126 +451,3 @@ const firefoxQuiet = 250 * time.Millisecond
 // URLs without a token (not http(s)): they fail in the page, before any
 // request, and Firefox logs what it says about them at once.
 const looseQuiet = 100 * time.Millisecond
-
-// firefoxRecorder collects Firefox's error-level console messages
-// (log.entryAdded), keyed by case run like recorder: the case token in the
-// URL each message names.
-type firefoxRecorder struct {
-	mu   sync.Mutex
-	cond *sync.Cond
-	logs map[string][]string // keys registered by track
-	last time.Time           // when the last message for a tracked key came
-}
-
-func newFirefoxRecorder() *firefoxRecorder {
-	r := &firefoxRecorder{logs: map[string][]string{}}
-	r.cond = sync.NewCond(&r.mu)
-	return r
-}
-
-// track registers a key with no messages; messages for unregistered keys
-// are dropped.
-func (r *firefoxRecorder) track(key string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.logs[key] = []string{}
-}
-
-// event handles one BiDi event; it runs in the connection's read loop.
-func (r *firefoxRecorder) event(method string, params json.RawMessage) {
-	if method != "log.entryAdded" {
-		return
-	}
-	var e struct {
-		Level string `json:"level"`
-		Text  string `json:"text"`
-	}
-	if json.Unmarshal(params, &e) != nil || e.Level != "error" {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if k := r.keyInText(e.Text); k != "" {
-		r.logs[k] = append(r.logs[k], e.Text)
-		r.last = time.Now()
-		r.cond.Broadcast()
-	}
-}
-
-// keyInText finds the key of a tracked case run whose URL text mentions.
-func (r *firefoxRecorder) keyInText(text string) string {
-	if i := strings.Index(text, casePrefix); i >= 0 {
-		if k := keyOf(text[i:]); r.logs[k] != nil {
-			return k
-		}
-	}
-	for k := range r.logs {
-		if u, ok := strings.CutPrefix(k, "url:"); ok && strings.Contains(text, u) {
-			return k
-		}
-	}
-	return ""
-}
-
-// wait blocks until every key in keys has a message, or no message for a
-// tracked key has come for quiet since from (or the last one), or the
-// deadline passes, or ctx ends.
-func (r *firefoxRecorder) wait(ctx context.Context, keys []string, from time.Time, quiet time.Duration, deadline time.Time) {
-	if len(keys) == 0 {
-		return
-	}
-	wake := func() {
-		r.mu.Lock()
-		r.cond.Broadcast()
-		r.mu.Unlock()
-	}
-	tick := time.NewTicker(quiet / 4)
-	defer tick.Stop()
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		for {
-			select {
-			case <-tick.C:
-				wake()
-			case <-done:
-				return
-			}
-		}
-	}()
-	stopCtx := context.AfterFunc(ctx, wake)
-	defer stopCtx()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for {
-		now := time.Now()
-		if now.After(deadline) || ctx.Err() != nil {
-			return
-		}
-		quietSince := from
-		if r.last.After(quietSince) {
-			quietSince = r.last
-		}
-		if now.Sub(quietSince) >= quiet {
-			return
-		}
-		pending := false
-		for _, k := range keys {
-			if len(r.logs[k]) == 0 {
-				pending = true
-				break
-			}
-		}
-		if !pending {
-			return
-		}
-		r.cond.Wait()
-	}
-}
-
-// get returns a copy of the messages for key.
-func (r *firefoxRecorder) get(key string) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.logs[key]...)
-}

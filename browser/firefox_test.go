@@ -55,7 +55,8 @@ func TestEmbeddedTableInFirefox(t *testing.T) {
 	}
 	fixtures := load(t, filepath.Join("testdata", "fixtures.json"))
 	planted := load(t, filepath.Join("testdata", "planted-firefox.json"))
-	all := append(append(append([]cases.Case(nil), tb.Cases...), fixtures...), planted...)
+	steps := load(t, filepath.Join("testdata", "firefox-steps.json"))
+	all := append(append(append(append([]cases.Case(nil), tb.Cases...), fixtures...), planted...), steps...)
 	rep, run := verifyFirefox(t, all)
 	byID := map[string]Result{}
 	for _, r := range run.Results {
@@ -75,15 +76,43 @@ func TestEmbeddedTableInFirefox(t *testing.T) {
 		agreeing(t, tb.Cases)
 		// Gecko logs a message for every failed CORS check of a preflight
 		// or a response; a block there without a word means the wait for
-		// Firefox's words ended too early, and its reason went uncompared.
+		// Firefox's words ended too early (or the words went to another
+		// step), and its reason went uncompared. Redirect mode "error"
+		// fails a final 3xx before any CORS check, without a word.
 		for _, c := range tb.Cases {
 			r := byID[c.Name()]
-			if v := r.Browser; v != nil && v.Outcome == spec.Blocked && v.Reason == "" && v.BlockedAt != spec.StageRedirect && v.BlockedAt != spec.StageRequest {
+			verdicts := []*Verdict{r.Browser}
+			for _, sr := range r.Steps {
+				verdicts = append(verdicts, sr.Browser)
+			}
+			for k, v := range verdicts {
+				if v == nil || v.Outcome != spec.Blocked || v.Reason != "" || v.BlockedAt == spec.StageRedirect || v.BlockedAt == spec.StageRequest {
+					continue
+				}
+				if ex := c.Exchanges(); k == 0 && ex[0].Request.Redirect == string(spec.RedirectError) ||
+					k > 0 && ex[k-1].Request.Redirect == string(spec.RedirectError) {
+					continue
+				}
 				t.Errorf("%s: blocked at %s with no word from Firefox (%s)", r.ID, v.BlockedAt, v.Words)
 			}
 		}
 	})
 	t.Run("fixtures", func(t *testing.T) { agreeing(t, fixtures) })
+	t.Run("steps", func(t *testing.T) {
+		// Every step of these cases fetches the same URL and fails for
+		// its own reason: each must have Firefox's word for it, under
+		// its own step (a word filed under another step leaves a step
+		// without one, or names another reason).
+		agreeing(t, steps)
+		for _, c := range steps {
+			r := byID[c.Name()]
+			for k, sr := range r.Steps {
+				if v := sr.Browser; v != nil && v.Outcome == spec.Blocked && v.Reason == "" {
+					t.Errorf("%s: step %d blocked at %s with no word from Firefox", r.ID, k+1, v.BlockedAt)
+				}
+			}
+		}
+	})
 	t.Run("planted", func(t *testing.T) { checkPlantedFirefox(t, rep, byID, planted) })
 }
 

@@ -31,14 +31,16 @@ func judgeFirefox(c *cases.Case, want cases.Result, o *Observation) (Verdict, er
 	}
 	v.Outcome = spec.Blocked
 	v.Hop = lastHop
-	if o.JS.Name != "TypeError" {
-		return v, fmt.Errorf("fetch rejected with %s: %s", o.JS.Name, o.JS.Message)
-	}
-	if o.JS.Message != firefoxNetworkError {
-		v.Words = "TypeError: " + o.JS.Message
+	// A network error: fetch()'s NetworkError, or an XMLHttpRequest's
+	// error event. Anything else was thrown before a request was made.
+	if !firefoxFailedOnNetwork(o.JS) {
+		if !requestErrorNames[o.JS.Name] {
+			return v, fmt.Errorf("the request failed with %s: %s", o.JS.Name, o.JS.Message)
+		}
+		v.Words = o.JS.Name + ": " + o.JS.Message
 		w, ok := matchWord(firefoxTypeErrors, o.JS.Message)
 		if !ok {
-			return v, fmt.Errorf("fetch threw a TypeError the verifier cannot map: %s", o.JS.Message)
+			return v, fmt.Errorf("the request was refused with a %s the verifier cannot map: %s", o.JS.Name, o.JS.Message)
 		}
 		v.BlockedAt, v.Reason = w.stage, w.pick(want.Reason)
 		return v, nil
@@ -70,7 +72,7 @@ func judgeFirefox(c *cases.Case, want cases.Result, o *Observation) (Verdict, er
 	v.BlockedAt = firefoxStage(c, o.Received)
 	v.Words = strings.Join(o.Console, " ")
 	if v.Words == "" {
-		v.Words = "TypeError: " + o.JS.Message + " (no console message)"
+		v.Words = o.JS.Name + ": " + o.JS.Message + " (no console message)"
 	}
 	return v, nil
 }

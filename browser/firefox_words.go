@@ -82,6 +82,16 @@ var firefoxConsoleWords = []firefoxWord{
 	// caps.properties CheckLoadURIError: a page may not fetch file: URLs.
 	{"CheckLoadURIError", regexp.MustCompile(`^Security Error: Content at \S+ may not load or link to \S+\.$`),
 		[]spec.Reason{spec.SchemeNotHTTP, spec.RedirectScheme}, ""},
+	// caps.properties CheckSameOriginError: a load that must stay within
+	// the page's origin does not: mode "same-origin" to another origin,
+	// first or after a redirect (the stage is the case server's log's).
+	// Firefox also refuses a blob: URL of another origin (or of none) this
+	// way, before any other check: the spec's failure there is the scheme
+	// (mode "cors") or a blob URL entry it cannot resolve.
+	{"CheckSameOriginError", regexp.MustCompile(`^Security Error: Content at \S+ may not load data from blob:\S+\.$`),
+		[]spec.Reason{spec.ModeSameOriginCrossOrigin, spec.SchemeNotHTTP, spec.BlobURLUnresolved}, spec.StageRequest},
+	{"CheckSameOriginError", regexp.MustCompile(`^Security Error: Content at \S+ may not load data from \S+\.$`),
+		[]spec.Reason{spec.ModeSameOriginCrossOrigin}, ""},
 	{"CORSDidNotSucceed2", regexp.MustCompile(corsPrefix + `CORS request did not succeed\)\. Status code: .*\.$`),
 		nil, ""},
 }
@@ -94,21 +104,33 @@ var firefoxNoReason = []firefoxWord{
 	{"CORSOriginHeaderNotAdded", regexp.MustCompile(corsPrefix + `CORS header ‘Origin’ cannot be added\)\.$`), nil, ""},
 }
 
-// firefoxTypeErrors are the TypeError messages of a fetch() that throws
-// before any request (stage request); Firefox puts "Window.fetch: " in
-// front.
+// firefoxTypeErrors are the messages of the TypeError (or other exception)
+// fetch() rejects with, or XMLHttpRequest throws, before any request (stage
+// request); Firefox puts the method's name in front ("Window.fetch: ",
+// "XMLHttpRequest.setRequestHeader: ").
 var firefoxTypeErrors = []firefoxWord{
-	{"MSG_URL_HAS_CREDENTIALS", regexp.MustCompile(`^Window\.fetch: .* is an url with embedded credentials\.$`),
+	{"MSG_URL_HAS_CREDENTIALS", regexp.MustCompile(typeErrorPrefix + `.* is an url with embedded credentials\.$`),
 		[]spec.Reason{spec.URLCredentials}, spec.StageRequest},
-	{"MSG_INVALID_REQUEST_METHOD", regexp.MustCompile(`^Window\.fetch: Invalid request method .*\.$`),
-		[]spec.Reason{spec.MethodInvalid, spec.MethodForbidden}, spec.StageRequest},
-	{"MSG_INVALID_HEADER_NAME", regexp.MustCompile(`(?s)^Window\.fetch: .* is an invalid header name\.$`),
+	// Request.cpp throws it for a method that is not a token, a forbidden
+	// method, and a method mode "no-cors" does not allow.
+	{"MSG_INVALID_REQUEST_METHOD", regexp.MustCompile(typeErrorPrefix + `Invalid request method .*\.$`),
+		[]spec.Reason{spec.MethodInvalid, spec.MethodForbidden, spec.NoCORSMethod}, spec.StageRequest},
+	{"MSG_INVALID_HEADER_NAME", regexp.MustCompile(`(?s)` + typeErrorPrefix + `.* is an invalid header name\.$`),
 		[]spec.Reason{spec.HeaderInvalid}, spec.StageRequest},
-	{"MSG_INVALID_HEADER_VALUE", regexp.MustCompile(`(?s)^Window\.fetch: .* is an invalid header value\.$`),
+	{"MSG_INVALID_HEADER_VALUE", regexp.MustCompile(`(?s)` + typeErrorPrefix + `.* is an invalid header value\.$`),
 		[]spec.Reason{spec.HeaderInvalid}, spec.StageRequest},
-	{"Request: HEAD or GET with a body", regexp.MustCompile(`^Window\.fetch: HEAD or GET Request cannot have a body\.$`),
+	// A header name or value with a code point above U+00FF is not a
+	// ByteString: the WebIDL conversion of fetch()'s headers or of
+	// setRequestHeader's arguments throws.
+	{"MSG_INVALID_BYTESTRING", regexp.MustCompile(`(?s)` + typeErrorPrefix + `Cannot convert .* to ByteString because the character at index \d+ has value \d+ which is greater than 255\.$`),
+		[]spec.Reason{spec.HeaderInvalid}, spec.StageRequest},
+	{"Request: HEAD or GET with a body", regexp.MustCompile(typeErrorPrefix + `HEAD or GET Request cannot have a body\.$`),
 		[]spec.Reason{spec.BodyWithGetOrHead}, spec.StageRequest},
 }
+
+// typeErrorPrefix is what Firefox puts before an exception's message: the
+// interface and method that threw.
+const typeErrorPrefix = `^(?:Window\.fetch|XMLHttpRequest\.[a-zA-Z]+): `
 
 // matchWord returns the first word of words that matches text.
 func matchWord(words []firefoxWord, text string) (firefoxWord, bool) {

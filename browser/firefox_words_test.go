@@ -50,6 +50,14 @@ func TestFirefoxWordsMatchObservedMessages(t *testing.T) {
 		{firefoxTypeErrors, "Window.fetch: a\nb is an invalid header value.", "MSG_INVALID_HEADER_VALUE"},
 		{firefoxTypeErrors, "Window.fetch: HEAD or GET Request cannot have a body.", "Request: HEAD or GET with a body"},
 		{firefoxTypeErrors, "Window.fetch: 'foo' is not a valid URL.", ""},
+		{firefoxTypeErrors, "Window.fetch: Cannot convert element of element of sequence<sequence<ByteString>> branch of (sequence<sequence<ByteString>> or record<ByteString, ByteString>) to ByteString because the character at index 0 has value 26085 which is greater than 255.", "MSG_INVALID_BYTESTRING"},
+		{firefoxTypeErrors, "XMLHttpRequest.setRequestHeader: Cannot convert argument 2 to ByteString because the character at index 0 has value 26085 which is greater than 255.", "MSG_INVALID_BYTESTRING"},
+		{firefoxTypeErrors, "XMLHttpRequest.open: Invalid request method M SEARCH.", "MSG_INVALID_REQUEST_METHOD"},
+		{firefoxTypeErrors, "Request.fetch: Invalid request method PUT.", ""},
+		{firefoxConsoleWords, "Security Error: Content at https://app.example/__crosscheck/page may not load data from https://api.example/__cc/3f7b8d154b0e0-16/data.", "CheckSameOriginError"},
+		{firefoxConsoleWords, "Security Error: Content at moz-nullprincipal:{5a7d0161-91f7-4ed6-b29b-0be25550c710}?https://app.example/__crosscheck/opaque may not load data from https://app.example/__cc/3f7b8d154b0e0-17/data.", "CheckSameOriginError"},
+		{firefoxConsoleWords, "Security Error: Content at https://app.example/__crosscheck/page may not load data from about:blank.", "CheckSameOriginError"},
+		{firefoxConsoleWords, "Security Error: Content at https://app.example/__crosscheck/page may not load data from blob:https://other.example/0b1e7c4e-5d2a-4f7e-9c1d-000000000001.", "CheckSameOriginError"},
 	}
 	for _, tt := range tests {
 		w, ok := matchWord(tt.words, tt.text)
@@ -119,7 +127,7 @@ func TestFirefoxWordsCoverSecurityProperties(t *testing.T) {
 		for i, a := range args[key] {
 			s = strings.ReplaceAll(s, "%"+string(rune('2'+i))+"$S", a)
 		}
-		if key == "CheckLoadURIError" {
+		if key == "CheckLoadURIError" || key == "CheckSameOriginError" {
 			s = strings.Replace(strings.Replace(s, "%S", "http://app.example/p", 1), "%S", "file:///etc/hosts", 1)
 		}
 		return s
@@ -266,6 +274,30 @@ func TestJudgeFirefox(t *testing.T) {
 		{"the same message when the table wants nothing", plain, "",
 			Observation{JS: JSResult{Name: "TypeError", Message: "Window.fetch: Invalid request method TRACE."}},
 			want{outcome: spec.Blocked, stage: spec.StageRequest, reason: spec.MethodInvalid, pre: &no}},
+		{"a method no-cors mode refuses: the same message", plain, spec.NoCORSMethod,
+			Observation{JS: JSResult{Name: "TypeError", Message: "Window.fetch: Invalid request method PUT."}},
+			want{outcome: spec.Blocked, stage: spec.StageRequest, reason: spec.NoCORSMethod, pre: &no}},
+		{"a header value that is no ByteString", plain, spec.HeaderInvalid,
+			Observation{JS: JSResult{Name: "TypeError", Message: "XMLHttpRequest.setRequestHeader: Cannot convert argument 2 to ByteString because the character at index 1 has value 8364 which is greater than 255."}},
+			want{outcome: spec.Blocked, stage: spec.StageRequest, reason: spec.HeaderInvalid, pre: &no}},
+		{"an XMLHttpRequest error event is a network error, judged by the words", plain, spec.ACAOMissing,
+			Observation{JS: JSResult{XHRError: true, Name: "error", Message: "XMLHttpRequest error event"}, Console: []string{pre + "CORS header ‘Access-Control-Allow-Origin’ missing). Status code: 200.", didNotSucceed}, Received: []Received{options}},
+			want{outcome: spec.Blocked, stage: spec.StagePreflight, reason: spec.ACAOMissing, pre: &yes}},
+		{"an XMLHttpRequest error event without words: the log's stage, no reason", plain, spec.ACAOMissing,
+			Observation{JS: JSResult{XHRError: true, Name: "error", Message: "XMLHttpRequest error event"}, Received: []Received{get}},
+			want{outcome: spec.Blocked, stage: spec.StageResponse, pre: &no}},
+		{"an event named error without the XMLHttpRequest flag is not a verdict", plain, "",
+			Observation{JS: JSResult{Name: "error", Message: "XMLHttpRequest error event"}},
+			want{outcome: spec.Blocked, err: true}},
+		{"mode same-origin to another origin: nothing sent, request stage", plain, spec.ModeSameOriginCrossOrigin,
+			Observation{JS: networkError, Console: []string{"Security Error: Content at https://app.example/__crosscheck/page may not load data from https://api.example/__cc/t-1/data."}},
+			want{outcome: spec.Blocked, stage: spec.StageRequest, reason: spec.ModeSameOriginCrossOrigin, pre: &no}},
+		{"mode same-origin redirected to another origin: redirect stage", oneRedirect, spec.ModeSameOriginCrossOrigin,
+			Observation{JS: networkError, Console: []string{"Security Error: Content at https://app.example/__crosscheck/page may not load data from https://other.example/__cc/t-1/x."}, Received: []Received{get}},
+			want{outcome: spec.Blocked, stage: spec.StageRedirect, reason: spec.ModeSameOriginCrossOrigin, pre: &no}},
+		{"another origin's blob: URL stands for the scheme rule in cors mode", plain, spec.SchemeNotHTTP,
+			Observation{JS: networkError, Console: []string{"Security Error: Content at https://app.example/__crosscheck/page may not load data from blob:https://other.example/0b1e7c4e-5d2a-4f7e-9c1d-000000000001."}},
+			want{outcome: spec.Blocked, stage: spec.StageRequest, reason: spec.SchemeNotHTTP, pre: &no}},
 		{"an unknown TypeError is not a verdict", plain, "",
 			Observation{JS: JSResult{Name: "TypeError", Message: "Window.fetch: something new."}},
 			want{outcome: spec.Blocked, err: true}},

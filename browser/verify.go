@@ -171,6 +171,11 @@ func verifyEngine(ctx context.Context, d Driver, cs []cases.Case, base []Result,
 		parallel++
 	}
 	env := &Env{Port: srv.port(), Cert: cert, Authorities: certAuthorities(cs), Parallel: parallel, Log: logw}
+	for _, it := range items {
+		if it.c.IsSequence() {
+			env.Steps++
+		}
+	}
 	sess, err := d.Start(ctx, env)
 	if err != nil {
 		return nil, err
