@@ -166,7 +166,8 @@ type webkit struct {
 
 // startWebKit starts Xvfb, MiniBrowser and WebKitWebDriver and opens the
 // WebDriver session. On error everything started is stopped again.
-func startWebKit(ctx context.Context, progs webkitPrograms, port int, cert *certificate) (w *webkit, caps wdCapabilities, err error) {
+func startWebKit(ctx context.Context, progs webkitPrograms, env *Env) (w *webkit, caps wdCapabilities, err error) {
+	port, cert := env.Port, env.Cert
 	sweepStaleRunDirs()
 	dir, err := os.MkdirTemp("", runDirPrefix+strconv.Itoa(os.Getpid())+"-")
 	if err != nil {
@@ -229,7 +230,7 @@ func startWebKit(ctx context.Context, progs webkitPrograms, port int, cert *cert
 		return w, caps, err
 	}
 	var certs []map[string]string
-	for _, h := range cert.tls.Leaf.DNSNames {
+	for _, h := range webkitCertHosts(env.Authorities) {
 		certs = append(certs, map[string]string{"host": h, "certificateFile": certFile})
 	}
 	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
@@ -245,6 +246,74 @@ func startWebKit(ctx context.Context, progs webkitPrograms, port int, cert *cert
 		return w, caps, err
 	}
 	return w, caps, nil
+}
+
+// webkitCertHosts lists the hosts of authorities (host:port pairs) the
+// way WebKit names them when it looks up a pinned certificate: the URL's
+// host without brackets, an IPv6 address in the URL Standard's
+// serialization (compressed, lowercase hex; an IPv4-mapped address stays
+// hex: ::ffff:c000:201), since WebKit parses the URL first. Go's own
+// String gives 192.0.2.1 for a mapped address, which WebKit never
+// looks up.
+func webkitCertHosts(authorities []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, a := range authorities {
+		h, _, err := net.SplitHostPort(a)
+		if err != nil {
+			h = a
+		}
+		h = strings.Trim(h, "[]")
+		if strings.Contains(h, ":") {
+			if ip := net.ParseIP(h); ip != nil {
+				h = urlIPv6(ip)
+			}
+		}
+		if !seen[h] {
+			seen[h] = true
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// urlIPv6 serializes an IPv6 address as the URL Standard does: eight
+// lowercase hex pieces, the first longest run of two or more zero pieces
+// compressed to "::".
+func urlIPv6(ip net.IP) string {
+	ip = ip.To16()
+	var pieces [8]uint16
+	for i := range pieces {
+		pieces[i] = uint16(ip[2*i])<<8 | uint16(ip[2*i+1])
+	}
+	start, length := -1, 1
+	for i := 0; i < 8; {
+		if pieces[i] != 0 {
+			i++
+			continue
+		}
+		j := i
+		for j < 8 && pieces[j] == 0 {
+			j++
+		}
+		if j-i > length {
+			start, length = i, j-i
+		}
+		i = j
+	}
+	var b strings.Builder
+	for i := 0; i < 8; i++ {
+		if i == start {
+			b.WriteString("::")
+			i += length - 1
+			continue
+		}
+		if i > 0 && i != start+length {
+			b.WriteByte(':')
+		}
+		b.WriteString(strconv.FormatUint(uint64(pieces[i]), 16))
+	}
+	return b.String()
 }
 
 // command prepares a process of the run: its own process group, killed

@@ -168,7 +168,7 @@ func TestInspectorEvents(t *testing.T) {
 		{"tok-3", wkLog{console: []string{"Fetch API cannot load https://api.example/__cc/tok-3/x. Connection terminated unexpectedly"}}},
 	}
 	for _, tt := range tests {
-		if diff := cmp.Diff(tt.want, rec.get(tt.key), cmp.AllowUnexported(wkLog{})); diff != "" {
+		if diff := cmp.Diff([]wkLog{tt.want}, rec.get(tt.key, 1), cmp.AllowUnexported(wkLog{})); diff != "" {
 			t.Errorf("log of %s mismatch (-want +got):\n%s", tt.key, diff)
 		}
 	}
@@ -185,8 +185,8 @@ func TestInspectorEvents(t *testing.T) {
 
 	// A destroyed target is no longer waited for, and its ids are gone.
 	event(t, in, "Target.targetDestroyed", map[string]any{"targetId": "page-1"})
-	if got := in.keyOf("page-1", "0.1"); got != "" {
-		t.Errorf("keyOf after targetDestroyed = %q, want none", got)
+	if got, ok := in.stepOf("page-1", "0.1"); ok {
+		t.Errorf("stepOf after targetDestroyed = %v, want none", got)
 	}
 }
 
@@ -199,21 +199,70 @@ func TestWKRecorderWait(t *testing.T) {
 	go func() {
 		time.Sleep(20 * time.Millisecond)
 		rec.mu.Lock()
-		rec.logs["a"].console = append(rec.logs["a"].console, "words")
+		l := rec.logs["a"].step(0)
+		l.console = append(l.console, "words")
 		rec.cond.Broadcast()
 		rec.mu.Unlock()
 	}()
 	t0 := time.Now()
-	rec.wait([]string{"a", "b"}, map[string]bool{"a": true}, time.Now().Add(5*time.Second))
+	rec.wait([]string{"a", "b"}, map[wkStep]bool{{"a", 0}: true}, time.Now().Add(5*time.Second))
 	if d := time.Since(t0); d < 15*time.Millisecond || d > 2*time.Second {
 		t.Errorf("wait for a's words took %s", d)
 	}
 	rec.mu.Lock()
-	rec.logs["b"].sent = true // sent, never ends
+	rec.logs["b"].step(0).sent = true // sent, never ends
 	rec.mu.Unlock()
 	t0 = time.Now()
 	rec.wait([]string{"a", "b"}, nil, time.Now().Add(100*time.Millisecond))
 	if d := time.Since(t0); d < 90*time.Millisecond || d > 2*time.Second {
 		t.Errorf("wait for b until the deadline took %s", d)
+	}
+}
+
+// TestInspectorSteps plays a three-step case run: the page's step signals
+// move what follows into the next step, a redirect stays in the step its
+// request began in, and a console message naming the URL goes to the step
+// under way.
+func TestInspectorSteps(t *testing.T) {
+	rec := newWKRecorder()
+	rec.track("tok")
+	in, sent := fakeInspector(t, rec)
+	event(t, in, "Target.targetCreated", map[string]any{"targetInfo": map[string]any{"targetId": "p", "type": "page"}})
+	<-sent
+	<-sent
+	send := func(method string, params map[string]any) {
+		fromTarget(t, in, "p", map[string]any{"method": method, "params": params})
+	}
+	url := "https://api.example/__cc/tok/item"
+	// Step 1: allowed.
+	send("Network.requestWillBeSent", map[string]any{"requestId": "1", "request": map[string]any{"url": url}})
+	send("Network.loadingFinished", map[string]any{"requestId": "1"})
+	// Step 2: redirected, then blocked.
+	send("Network.requestWillBeSent", map[string]any{"requestId": "2", "request": map[string]any{"url": "https://app.example" + stepPrefix + "tok/1"}})
+	send("Network.loadingFinished", map[string]any{"requestId": "2"})
+	send("Network.requestWillBeSent", map[string]any{"requestId": "3", "request": map[string]any{"url": url}})
+	// Step 3 starts before step 2's events are all in (they are the
+	// same request id, so they stay in step 2).
+	send("Network.requestWillBeSent", map[string]any{"requestId": "4", "request": map[string]any{"url": "https://app.example" + stepPrefix + "tok/2"}})
+	send("Network.requestWillBeSent", map[string]any{"requestId": "3", "request": map[string]any{"url": "https://api.example/__cc/tok/next"}})
+	send("Network.loadingFailed", map[string]any{"requestId": "3", "errorText": "Method PUT is not allowed by Access-Control-Allow-Methods."})
+	// Step 3: refused in the page; its words name the URL only.
+	send("Console.messageAdded", map[string]any{"message": map[string]any{"source": "security", "text": "No-Cors mode requires follow redirect mode"}})
+	send("Console.messageAdded", map[string]any{"message": map[string]any{"source": "security", "text": "Not allowed to request resource"}})
+	send("Console.messageAdded", map[string]any{"message": map[string]any{"source": "javascript", "text": "Fetch API cannot load " + url + " due to access control checks."}})
+
+	want := []wkLog{
+		{sent: true, finished: true},
+		{sent: true, failed: true, errorText: "Method PUT is not allowed by Access-Control-Allow-Methods."},
+		{console: []string{"No-Cors mode requires follow redirect mode", "Not allowed to request resource", "Fetch API cannot load " + url + " due to access control checks."}},
+	}
+	if diff := cmp.Diff(want, rec.get("tok", 3), cmp.AllowUnexported(wkLog{})); diff != "" {
+		t.Errorf("steps mismatch (-want +got):\n%s", diff)
+	}
+	// Step 3 failed in script and has its words: nothing to wait for.
+	t0 := time.Now()
+	rec.wait([]string{"tok"}, map[wkStep]bool{{"tok", 1}: true, {"tok", 2}: true}, time.Now().Add(2*time.Second))
+	if d := time.Since(t0); d > time.Second {
+		t.Errorf("wait took %s with every step's words in", d)
 	}
 }

@@ -15,7 +15,7 @@ func (webkitDriver) Start(ctx context.Context, env *Env) (Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, caps, err := startWebKit(ctx, progs, env.Port, env.Cert)
+	w, caps, err := startWebKit(ctx, progs, env)
 	if err != nil {
 		return nil, err
 	}
@@ -160,22 +160,24 @@ func (s *webkitSession) run(ctx context.Context, batch []*item) ([]Observation, 
 	}
 	t1 := time.Now()
 	keys := make([]string, len(batch))
-	failed := map[string]bool{}
+	failed := map[wkStep]bool{}
 	for i, it := range batch {
 		keys[i] = it.key
-		if !js[i].OK && js[i].Message == webkitLoadFailed {
-			failed[it.key] = true
+		steps := []JSResult{js[i]}
+		if len(it.steps) > 1 {
+			steps = js[i].Steps
+		}
+		for k, r := range steps {
+			if !r.OK && (r.XHRError || r.Message == webkitLoadFailed) {
+				failed[wkStep{it.key, k}] = true
+			}
 		}
 	}
 	s.rec.wait(keys, failed, time.Now().Add(eventWait))
 	fmt.Fprintf(s.log, "webkit: batch of %d from %s: fetches %s, events %s\n", len(batch), p.origin, t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
 	out := make([]Observation, len(batch))
 	for i, it := range batch {
-		o := &out[i]
-		o.JS = js[i]
-		l := s.rec.get(it.key)
-		o.ErrorText, o.Console = l.errorText, l.console
-		o.LoadingFailed, o.DevToolsSent = l.failed, l.sent
+		out[i] = wkObservation(js[i], s.rec.get(it.key, len(it.steps)))
 	}
 	return out, nil
 }
@@ -208,4 +210,28 @@ func (s *webkitSession) mark(ctx context.Context) error {
 		}
 	}
 	return fmt.Errorf("the inspector does not report the page's console (no %q within 5 s)", mark)
+}
+
+// wkObservation is an item's observation from its script result and the
+// inspector's logs of its steps: for a multi-step item, one observation
+// per step (Observation.Steps), each with the engine's words about that
+// step only.
+func wkObservation(js JSResult, logs []wkLog) Observation {
+	fill := func(o *Observation, l wkLog) {
+		o.ErrorText, o.Console = l.errorText, l.console
+		o.LoadingFailed, o.DevToolsSent = l.failed, l.sent
+	}
+	o := Observation{JS: js}
+	if len(logs) == 1 {
+		fill(&o, logs[0])
+		return o
+	}
+	o.Steps = make([]Observation, len(logs))
+	for k, l := range logs {
+		if k < len(js.Steps) {
+			o.Steps[k].JS = js.Steps[k]
+		}
+		fill(&o.Steps[k], l)
+	}
+	return o
 }
