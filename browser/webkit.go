@@ -24,8 +24,11 @@ import (
 //   - WebKitWebDriver (classic W3C WebDriver) drives the page: it opens
 //     the automation session, whose webkitgtk:browserOptions.certificates
 //     pins the run's certificate for each of the cases' hosts (nothing
-//     else is trusted: no --ignore-tls-errors), navigates, and runs the
-//     batch script.
+//     else is trusted: no --ignore-tls-errors; an IP address is named as
+//     WebKit names the URL's host: no brackets, IPv6 in the URL
+//     Standard's form), navigates, and starts the batch scripts and
+//     collects their results (webkit_session.go: batches of one page run
+//     at the same time).
 //   - WebKit's inspector HTTP server (WEBKIT_INSPECTOR_HTTP_SERVER) gives
 //     a WebSocket to the same page whose Network and Console events carry
 //     WebKit's own words for a blocked fetch (loadingFailed's errorText),

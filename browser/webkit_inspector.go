@@ -59,13 +59,14 @@ type wkStep struct {
 // run (the token in the URL, or the whole URL for URLs without one) and
 // step.
 type wkRecorder struct {
-	mu   sync.Mutex
-	cond *sync.Cond
-	logs map[string]*wkCase
+	mu    sync.Mutex
+	cond  *sync.Cond
+	logs  map[string]*wkCase
+	marks map[string]bool // mark messages reported by any inspector
 }
 
 func newWKRecorder() *wkRecorder {
-	r := &wkRecorder{logs: map[string]*wkCase{}}
+	r := &wkRecorder{logs: map[string]*wkCase{}, marks: map[string]bool{}}
 	r.cond = sync.NewCond(&r.mu)
 	return r
 }
@@ -141,6 +142,33 @@ func (r *wkRecorder) pending(keys []string, failed map[wkStep]bool) bool {
 	return false
 }
 
+// setMark records that an inspector reported the mark message text.
+func (r *wkRecorder) setMark(text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.marks[text] = true
+	r.cond.Broadcast()
+}
+
+// sawMark waits until an inspector has reported the mark message, or ctx
+// ends, and forgets the mark.
+func (r *wkRecorder) sawMark(ctx context.Context, mark string) bool {
+	stop := context.AfterFunc(ctx, func() {
+		r.mu.Lock()
+		r.cond.Broadcast()
+		r.mu.Unlock()
+	})
+	defer stop()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for !r.marks[mark] && ctx.Err() == nil {
+		r.cond.Wait()
+	}
+	seen := r.marks[mark]
+	delete(r.marks, mark)
+	return seen
+}
+
 // keyInText returns the tracked key whose URL text mentions, or "".
 func (r *wkRecorder) keyInText(text string) string {
 	if i := strings.Index(text, casePrefix); i >= 0 {
@@ -172,15 +200,21 @@ type inspector struct {
 	cond    *sync.Cond
 	nextID  int
 	targets map[string]*wkTarget // live page targets by id
-	marks   map[string]bool      // readyMark console messages seen
 	err     error                // set when the connection ended
 	done    chan struct{}
 }
 
-// readyMark starts the console message the engine logs in a page it has
-// just navigated to: once the inspector reports it, the inspector watches
-// that page (a navigation to another site moves it to a new target).
-const readyMark = "crosscheck-ready:"
+// Marks are console messages the engine logs in a page and waits to see
+// reported by an inspector.
+const (
+	// readyMark starts the message logged in a page just navigated to:
+	// once an inspector reports it, an inspector watches that page (a
+	// navigation to another site moves it to a new target).
+	readyMark = "crosscheck-ready:"
+	// doneMark starts the message a batch logs when its fetches have
+	// settled and its results wait in the page.
+	doneMark = "crosscheck-done:"
+)
 
 // wkTarget is one page target: its enable commands and its request ids.
 type wkTarget struct {
@@ -234,7 +268,7 @@ func dialInspector(addr, path string, rec *wkRecorder) (*inspector, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &inspector{ws: ws, rec: rec, targets: map[string]*wkTarget{}, marks: map[string]bool{}, done: make(chan struct{})}
+	in := &inspector{ws: ws, rec: rec, targets: map[string]*wkTarget{}, done: make(chan struct{})}
 	in.cond = sync.NewCond(&in.mu)
 	go in.read()
 	return in, nil
@@ -423,11 +457,8 @@ func (in *inspector) handleInner(target string, m *wkMessage) {
 		if json.Unmarshal(m.Params, &p) != nil {
 			return
 		}
-		if strings.HasPrefix(p.Message.Text, readyMark) {
-			in.mu.Lock()
-			in.marks[p.Message.Text] = true
-			in.cond.Broadcast()
-			in.mu.Unlock()
+		if strings.HasPrefix(p.Message.Text, readyMark) || strings.HasPrefix(p.Message.Text, doneMark) {
+			r.setMark(p.Message.Text)
 			return
 		}
 		s, ok := wkStep{}, false
@@ -507,21 +538,4 @@ func (in *inspector) ready(ctx context.Context) error {
 		}
 		in.cond.Wait()
 	}
-}
-
-// sawMark waits until the inspector has reported the console message
-// mark, or ctx ends.
-func (in *inspector) sawMark(ctx context.Context, mark string) bool {
-	stop := context.AfterFunc(ctx, func() {
-		in.mu.Lock()
-		in.cond.Broadcast()
-		in.mu.Unlock()
-	})
-	defer stop()
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	for !in.marks[mark] && in.err == nil && ctx.Err() == nil {
-		in.cond.Wait()
-	}
-	return in.marks[mark]
 }

@@ -21,7 +21,7 @@ func fakeInspector(t *testing.T, rec *wkRecorder) (*inspector, <-chan map[string
 	client, server := net.Pipe()
 	t.Cleanup(func() { client.Close(); server.Close() })
 	in := &inspector{ws: &wsConn{c: client, br: bufio.NewReader(client), maxRead: 1 << 20}, rec: rec,
-		targets: map[string]*wkTarget{}, marks: map[string]bool{}, done: make(chan struct{})}
+		targets: map[string]*wkTarget{}, done: make(chan struct{})}
 	in.cond = sync.NewCond(&in.mu)
 	sent := make(chan map[string]any, 16)
 	go func() {
@@ -174,12 +174,12 @@ func TestInspectorEvents(t *testing.T) {
 	}
 	mctx, mcancel := context.WithTimeout(context.Background(), time.Second)
 	defer mcancel()
-	if !in.sawMark(mctx, readyMark+"7") {
+	if !rec.sawMark(mctx, readyMark+"7") {
 		t.Error("the ready mark was not seen")
 	}
 	short, scancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer scancel()
-	if in.sawMark(short, readyMark+"8") {
+	if rec.sawMark(short, readyMark+"8") {
 		t.Error("a mark never logged was seen")
 	}
 
@@ -264,5 +264,76 @@ func TestInspectorSteps(t *testing.T) {
 	rec.wait([]string{"tok"}, map[wkStep]bool{{"tok", 1}: true, {"tok", 2}: true}, time.Now().Add(2*time.Second))
 	if d := time.Since(t0); d > time.Second {
 		t.Errorf("wait took %s with every step's words in", d)
+	}
+}
+
+// TestWebKitSessionPage runs batches against a session whose page loads
+// are recorded: batches of the loaded page run together, another page is
+// loaded only once none runs, a failed load is not the page, and a
+// canceled wait returns.
+func TestWebKitSessionPage(t *testing.T) {
+	s := &webkitSession{log: io.Discard}
+	s.cond = sync.NewCond(&s.mu)
+	var mu sync.Mutex
+	var loads []string
+	fail := map[string]bool{"bad": true}
+	s.loadPage = func(_ context.Context, p pageKey) error {
+		mu.Lock()
+		defer mu.Unlock()
+		loads = append(loads, p.url)
+		if fail[p.url] {
+			return &batchError{"cannot load " + p.url}
+		}
+		return nil
+	}
+	a, b := pageKey{url: "a", origin: "https://a"}, pageKey{url: "b", origin: "https://b"}
+	ctx := context.Background()
+	if err := s.enter(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.enter(ctx, a); err != nil { // the same page: no load, both run
+		t.Fatal(err)
+	}
+	entered := make(chan error, 1)
+	go func() { entered <- s.enter(ctx, b) }()
+	select {
+	case err := <-entered:
+		t.Fatalf("entered page b while two batches ran in a: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	s.leave()
+	select {
+	case err := <-entered:
+		t.Fatalf("entered page b while a batch ran in a: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	s.leave()
+	select {
+	case err := <-entered:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("page b never entered once a was free")
+	}
+	// A batch of page a now waits for b's; its context ends first.
+	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if err := s.enter(cctx, a); err == nil {
+		t.Error("entered page a while a batch ran in b")
+	}
+	s.leave()
+	if err := s.enter(ctx, pageKey{url: "bad"}); err == nil {
+		t.Error("entered a page that failed to load")
+	}
+	if s.page != (pageKey{}) || s.running != 0 {
+		t.Errorf("after a failed load: page %v, %d running; want none", s.page, s.running)
+	}
+	if err := s.enter(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	s.leave()
+	if diff := cmp.Diff([]string{"a", "b", "bad", "a"}, loads); diff != "" {
+		t.Errorf("loads mismatch (-want +got):\n%s", diff)
 	}
 }
