@@ -192,6 +192,20 @@ func judgeChrome(c *cases.Case, want cases.Result, o *Observation) (Verdict, err
 			return v, nil
 		}
 	}
+	if len(o.Received) > 0 {
+		// Chrome failed the fetch after the server answered, without
+		// naming a CORS rule (net::ERR_ABORTED from Blink, say): blocked
+		// at the stage of the last answer, the reason unknown and not
+		// compared; outcome, stage and the requests sent still are.
+		v.BlockedAt = spec.StageResponse
+		switch {
+		case o.Received[len(o.Received)-1].Preflight:
+			v.BlockedAt = spec.StagePreflight
+		case lastHop < len(c.Redirects):
+			v.BlockedAt = spec.StageRedirect
+		}
+		return v, nil
+	}
 	if want.Outcome == spec.Blocked && want.Reason == "" && want.BlockedAt == "" {
 		// The table records that Chrome blocks this case without naming a
 		// reason the model has (a recorded divergence): the network error

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"strings"
@@ -45,7 +46,7 @@ func (s *server) listenH2() (int, error) {
 		ReadHeaderTimeout: connIdleTimeout,
 		IdleTimeout:       connIdleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          nil,
+		ErrorLog:          log.New(io.Discard, "", 0), // a browser dropping a connection is no news
 	}
 	s.h2 = h
 	s.wg.Add(2)

@@ -168,8 +168,13 @@ func FuzzJudge(f *testing.F) {
 
 // crossOrigin reports whether a request from origin to url is cross-origin
 // (so the CORS protocol applies): true unless origin is a serialized tuple
-// origin that url has.
+// origin that url has, or url is not an http(s) URL (a data: URL is
+// answered by the browser without CORS; any other is refused before a
+// request is made).
 func crossOrigin(origin, url string) bool {
+	if scheme, _, ok := strings.Cut(url, ":"); ok && !strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") {
+		return false
+	}
 	o, err := spec.ParseOrigin(origin)
 	if err != nil || o.Opaque {
 		return true

@@ -91,8 +91,11 @@ const (
 	// RedirectCredentials: a redirect's Location URL includes credentials
 	// (userinfo) and the request is cross-origin (HTTP-redirect fetch).
 	RedirectCredentials Reason = "redirect-credentials"
-	// RedirectLocationInvalid: a redirect's Location cannot be parsed as a
-	// URL relative to the current URL.
+	// RedirectLocationInvalid: a redirect's Location cannot be extracted:
+	// several Location lines, a value that is not an RFC 3986
+	// URI-reference (Location's ABNF, which extracting header values
+	// applies before the URL parser: a space, a backslash, non-ASCII), or
+	// one the URL parser refuses relative to the current URL.
 	RedirectLocationInvalid Reason = "redirect-location-invalid"
 	// RedirectScheme: a redirect's Location URL is not http or https.
 	RedirectScheme Reason = "redirect-scheme"
@@ -207,7 +210,7 @@ var reasons = map[Reason]reasonInfo{
 	MethodNotAllowed:            {"cors-preflight-fetch-0", "the request method is not listed (byte-for-byte) in Access-Control-Allow-Methods", onPreflight, ""},
 	HeaderNotAllowed:            {"cors-preflight-fetch-0", "a CORS-unsafe request header is not listed in Access-Control-Allow-Headers", onPreflight, ""},
 	RedirectCredentials:         {"concept-http-redirect-fetch", "the redirect Location URL includes credentials", onRedirect, ""},
-	RedirectLocationInvalid:     {"concept-http-redirect-fetch", "the redirect Location is not a valid URL (or there are several Location lines)", onRedirect, "no CorsError: net::ERR_INVALID_REDIRECT"},
+	RedirectLocationInvalid:     {"concept-http-redirect-fetch", "the redirect Location does not parse: not a URI-reference (RFC 3986), not a URL, or several Location lines", onRedirect, "no CorsError: net::ERR_INVALID_REDIRECT"},
 	RedirectScheme:              {"concept-http-redirect-fetch", "the redirect Location is not an http(s) URL", onRedirect, "no CorsError: net::ERR_UNSAFE_REDIRECT"},
 	RedirectLimit:               {"concept-http-redirect-fetch", "more than 20 redirects", onRedirect, "no CorsError: net::ERR_TOO_MANY_REDIRECTS"},
 	SchemeNotHTTP:               {"main-fetch", "the URL is not http(s) in a CORS request (or a URL scheme fetch does not answer, such as about:srcdoc in no-cors mode)", onRequest, ""},
