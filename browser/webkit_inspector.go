@@ -142,6 +142,41 @@ func (r *wkRecorder) pending(keys []string, failed map[wkStep]bool) bool {
 	return false
 }
 
+// waitAsleep waits until, for each of steps, the case run has gone past
+// that step (a later step's signal came) or the step's request has ended
+// (or failed with words), or ctx ends.
+func (r *wkRecorder) waitAsleep(ctx context.Context, steps []wkStep) {
+	stop := context.AfterFunc(ctx, func() {
+		r.mu.Lock()
+		r.cond.Broadcast()
+		r.mu.Unlock()
+	})
+	defer stop()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	done := func(s wkStep) bool {
+		c := r.logs[s.key]
+		if c == nil || c.cur > s.step {
+			return true
+		}
+		if s.step >= len(c.steps) {
+			return false
+		}
+		l := c.steps[s.step]
+		return l.terminal() || !l.sent && len(l.console) > 0
+	}
+	for ctx.Err() == nil {
+		all := true
+		for _, s := range steps {
+			all = all && done(s)
+		}
+		if all {
+			return
+		}
+		r.cond.Wait()
+	}
+}
+
 // setMark records that an inspector reported the mark message text.
 func (r *wkRecorder) setMark(text string) {
 	r.mu.Lock()
@@ -397,6 +432,7 @@ func (in *inspector) handleInner(target string, m *wkMessage) {
 		if token, n, ok := stepSignal(p.Request.URL); ok {
 			if c := r.logs[token]; c != nil {
 				c.cur = n
+				r.cond.Broadcast()
 			}
 			return
 		}

@@ -288,14 +288,14 @@ func TestWebKitSessionPage(t *testing.T) {
 	}
 	a, b := pageKey{url: "a", origin: "https://a"}, pageKey{url: "b", origin: "https://b"}
 	ctx := context.Background()
-	if err := s.enter(ctx, a); err != nil {
+	if err := s.enter(ctx, a, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.enter(ctx, a); err != nil { // the same page: no load, both run
+	if err := s.enter(ctx, a, true); err != nil { // the same page: no load, both run
 		t.Fatal(err)
 	}
 	entered := make(chan error, 1)
-	go func() { entered <- s.enter(ctx, b) }()
+	go func() { entered <- s.enter(ctx, b, true) }()
 	select {
 	case err := <-entered:
 		t.Fatalf("entered page b while two batches ran in a: %v", err)
@@ -319,21 +319,104 @@ func TestWebKitSessionPage(t *testing.T) {
 	// A batch of page a now waits for b's; its context ends first.
 	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
-	if err := s.enter(cctx, a); err == nil {
+	if err := s.enter(cctx, a, true); err == nil {
 		t.Error("entered page a while a batch ran in b")
 	}
 	s.leave()
-	if err := s.enter(ctx, pageKey{url: "bad"}); err == nil {
+	if err := s.enter(ctx, pageKey{url: "bad"}, true); err == nil {
 		t.Error("entered a page that failed to load")
 	}
 	if s.page != (pageKey{}) || s.running != 0 {
 		t.Errorf("after a failed load: page %v, %d running; want none", s.page, s.running)
 	}
-	if err := s.enter(ctx, a); err != nil {
+	if err := s.enter(ctx, a, true); err != nil {
 		t.Fatal(err)
 	}
 	s.leave()
 	if diff := cmp.Diff([]string{"a", "b", "bad", "a"}, loads); diff != "" {
 		t.Errorf("loads mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestWKRecorderWaitAsleep waits until each run has ended the step before
+// its first wait: by that step's end, by a later step's signal, or by
+// words for a request refused in the page; it gives up when ctx ends.
+func TestWKRecorderWaitAsleep(t *testing.T) {
+	rec := newWKRecorder()
+	for _, k := range []string{"a", "b", "c"} {
+		rec.track(k)
+	}
+	steps := []wkStep{{"a", 0}, {"b", 1}, {"c", 0}}
+	short := func() context.Context {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+		t.Cleanup(cancel)
+		return ctx
+	}
+	asleep := func(ctx context.Context) bool {
+		rec.waitAsleep(ctx, steps)
+		return ctx.Err() == nil
+	}
+	set := func(f func()) {
+		rec.mu.Lock()
+		f()
+		rec.cond.Broadcast()
+		rec.mu.Unlock()
+	}
+	set(func() { rec.logs["a"].step(0).sent = true })
+	if asleep(short()) {
+		t.Fatal("asleep while a's request runs")
+	}
+	set(func() { rec.logs["a"].step(0).finished = true })
+	set(func() { rec.logs["b"].step(0).finished = true }) // step 0 is not b's last before the wait
+	set(func() { rec.logs["c"].step(0).console = []string{"No-Cors mode requires follow redirect mode"} })
+	if asleep(short()) {
+		t.Fatal("asleep while b has not ended step 1")
+	}
+	go set(func() { rec.logs["b"].cur = 2 }) // step 2's signal: b slept and woke
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if !asleep(ctx) {
+		t.Fatal("not asleep once every run had ended its step before the wait")
+	}
+}
+
+// TestWebKitSessionHold keeps batches that may be held out of the page
+// while a batch that waits is in its timed first steps, and lets one
+// that may not be held in.
+func TestWebKitSessionHold(t *testing.T) {
+	s := &webkitSession{log: io.Discard, loadPage: func(context.Context, pageKey) error { return nil }}
+	s.cond = sync.NewCond(&s.mu)
+	a := pageKey{url: "a"}
+	ctx := context.Background()
+	if err := s.enter(ctx, a, false); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	s.holds++
+	s.mu.Unlock()
+	entered := make(chan error, 1)
+	go func() { entered <- s.enter(ctx, a, true) }()
+	select {
+	case err := <-entered:
+		t.Fatalf("a batch that may be held entered during a hold: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if err := s.enter(ctx, a, false); err != nil {
+		t.Fatalf("a batch that may not be held: %v", err)
+	}
+	s.mu.Lock()
+	s.holds--
+	s.cond.Broadcast()
+	s.mu.Unlock()
+	select {
+	case err := <-entered:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the held batch never entered after the hold")
+	}
+	if s.running != 3 {
+		t.Errorf("running = %d, want 3", s.running)
 	}
 }

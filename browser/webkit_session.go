@@ -63,6 +63,7 @@ type webkitSession struct {
 	page     pageKey // the page loaded, or none
 	running  int     // batches running in the page
 	changing bool    // a batch is loading another page
+	holds    int     // batches that wait, still in their timed first steps
 	// loadPage loads a page (s.load; tests replace it).
 	loadPage func(context.Context, pageKey) error
 
@@ -122,13 +123,39 @@ func (s *webkitSession) connectInspector(ctx context.Context) error {
 
 // Run runs one batch in the page, beside the other batches of that page.
 func (s *webkitSession) Run(ctx context.Context, batch []*item) ([]Observation, error) {
-	if err := s.enter(ctx, batch[0].page); err != nil {
+	waits := false
+	for _, it := range batch {
+		waits = waits || it.waits() > 0
+	}
+	if err := s.enter(ctx, batch[0].page, !waits); err != nil {
 		if _, ok := err.(*batchError); ok {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%w%s", err, s.w.output())
 	}
 	defer s.leave()
+	if waits {
+		// Hold the other batches until this one's items sleep.
+		s.mu.Lock()
+		s.holds++
+		s.mu.Unlock()
+		var once sync.Once
+		release := func() {
+			once.Do(func() {
+				s.mu.Lock()
+				s.holds--
+				s.cond.Broadcast()
+				s.mu.Unlock()
+			})
+		}
+		defer release()
+		go func() {
+			hctx, cancel := context.WithTimeout(ctx, holdLimit)
+			defer cancel()
+			s.rec.waitAsleep(hctx, sleepers(batch))
+			release()
+		}()
+	}
 	obs, err := s.run(ctx, batch)
 	if err != nil {
 		return nil, fmt.Errorf("%w%s", err, s.w.output())
@@ -136,9 +163,32 @@ func (s *webkitSession) Run(ctx context.Context, batch []*item) ([]Observation, 
 	return obs, nil
 }
 
+// holdLimit bounds how long a batch that waits holds the others back.
+const holdLimit = 3 * time.Second
+
+// sleepers lists, for each item of batch whose steps wait, the last step
+// before its first wait.
+func sleepers(batch []*item) []wkStep {
+	var out []wkStep
+	for _, it := range batch {
+		for k, st := range it.steps {
+			if st.WaitMs > 0 && k > 0 {
+				out = append(out, wkStep{it.key, k - 1})
+				break
+			}
+		}
+	}
+	return out
+}
+
 // enter waits until the page is p, loading it once no batch runs in
-// another page, and counts the batch as running in it.
-func (s *webkitSession) enter(ctx context.Context, p pageKey) error {
+// another page, and counts the batch as running in it. A batch that may
+// be held (one whose steps do not wait) also waits while a batch that
+// waits is in the steps before its first wait: those are timed (a
+// preflight-cache entry of max-age 1 must serve the step right after
+// it), and a page busy with 128 fetches to the same host delays them by
+// a second or more (the network process queues requests per host).
+func (s *webkitSession) enter(ctx context.Context, p pageKey, mayHold bool) error {
 	stop := context.AfterFunc(ctx, func() {
 		s.mu.Lock()
 		s.cond.Broadcast()
@@ -152,7 +202,7 @@ func (s *webkitSession) enter(ctx context.Context, p pageKey) error {
 			return err
 		}
 		switch {
-		case s.changing:
+		case s.changing, mayHold && s.holds > 0:
 		case s.page == p:
 			s.running++
 			return nil
