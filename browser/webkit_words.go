@@ -87,9 +87,9 @@ var webkitNetworkWords = []webkitWord{
 	{regexp.MustCompile(`^FTP URLs are disabled$`),
 		[]spec.Reason{spec.RedirectScheme}, spec.StageRedirect},
 	// The network process cannot load the URL a same-origin redirect
-	// leads to: an invalid one, or a scheme it has no handler for.
-	{regexp.MustCompile(`^The URL can.t be shown$`),
-		[]spec.Reason{spec.RedirectLocationInvalid, spec.RedirectScheme}, spec.StageRedirect},
+	// leads to: an invalid one, or a scheme it has no handler for (said
+	// of the fetched URL itself, webkitUnsentWords).
+	{webkitCannotShow, []spec.Reason{spec.RedirectLocationInvalid, spec.RedirectScheme}, spec.StageRedirect},
 	// NetworkLoadChecker::checkRedirection, redirect mode "error": the
 	// hop's answer is a redirect.
 	{regexp.MustCompile(`^Not allowed to follow a redirection while loading \S+$`),
@@ -104,6 +104,17 @@ var webkitNetworkWords = []webkitWord{
 	// process answers it without a request.
 	{regexp.MustCompile(`^Data URL decoding failed$`),
 		[]spec.Reason{spec.DataURLInvalid}, spec.StageRequest},
+}
+
+// webkitCannotShow is the network process's sentence for a URL it has no
+// way to load (WebKit's cannotShowURLError).
+var webkitCannotShow = regexp.MustCompile(`^The URL can.t be shown$`)
+
+// webkitUnsentWords are sentences of a failed load that mean something
+// else when no request reached the server: the URL fetched is the one
+// that cannot be loaded (wss:, about:), at the request stage.
+var webkitUnsentWords = []webkitWord{
+	{webkitCannotShow, []spec.Reason{spec.SchemeNotHTTP}, spec.StageRequest},
 }
 
 // webkitRequestWords are the security console messages of a fetch WebKit
@@ -205,9 +216,13 @@ func webkitWords(text string) (w webkitWord, ok bool) {
 // webkitTypeError finds the entry for the message of a TypeError fetch()
 // threw.
 func webkitTypeError(msg string) (webkitWord, bool) {
-	msg = strings.TrimSpace(msg)
-	for _, w := range webkitTypeErrors {
-		if w.re.MatchString(msg) {
+	return matchWebKitWord(webkitTypeErrors, strings.TrimSpace(msg))
+}
+
+// matchWebKitWord finds the first entry of list whose sentence is text.
+func matchWebKitWord(list []webkitWord, text string) (webkitWord, bool) {
+	for _, w := range list {
+		if w.re.MatchString(text) {
 			return w, true
 		}
 	}

@@ -257,6 +257,13 @@ func TestJudgeWebKit(t *testing.T) {
 		{"an unresolved blob: URL fails without words", blob, cases.Result{},
 			Observation{JS: failed, LoadingFailed: true, Console: []string{"Failed to load resource"}},
 			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRequest, Reason: spec.BlobURLUnresolved}, "loadingFailed with no errorText for a blob: URL", ""},
+		{"a URL the network process cannot load, fetched itself", plain, cases.Result{},
+			Observation{JS: failed, LoadingFailed: true, ErrorText: "The URL can\u2019t be shown"},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRequest, Reason: spec.SchemeNotHTTP}, "The URL can\u2019t be shown", ""},
+		{"a URL the network process cannot load, redirected to", redirecting, cases.Result{Reason: spec.RedirectScheme},
+			Observation{JS: failed, LoadingFailed: true, ErrorText: "The URL can\u2019t be shown", Received: []Received{get}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRedirect},
+			"The URL can\u2019t be shown (WebKit's words cover redirect-location-invalid, redirect-scheme: reason not compared)", ""},
 		{"an https: URL failing without words is no verdict", plain, cases.Result{},
 			Observation{JS: failed, LoadingFailed: true}, cases.Result{}, "", "cannot map"},
 	}
