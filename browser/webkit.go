@@ -31,8 +31,11 @@ import (
 //     at the same time).
 //   - WebKit's inspector HTTP server (WEBKIT_INSPECTOR_HTTP_SERVER) gives
 //     a WebSocket to the same page whose Network and Console events carry
-//     WebKit's own words for a blocked fetch (loadingFailed's errorText),
-//     which WebDriver never shows.
+//     WebKit's own words for a blocked fetch (loadingFailed's errorText,
+//     the console messages of a load refused in the page), which
+//     WebDriver never shows. They are filed by case run and step: the
+//     page's step signal, a request the inspector sees too, starts the
+//     next step (webkit_inspector.go).
 //
 // The two cannot be had from one launch by WebKitWebDriver: with
 // WEBKIT_INSPECTOR_HTTP_SERVER set, MiniBrowser's inspector server moves
@@ -59,8 +62,9 @@ import (
 // trust and gets the reasons. Its costs: the inspector's port is found in
 // /proc (Linux only, like WebKitGTK's MiniBrowser), and the protocol is
 // WebKit's own, not a standard. The inspector only listens (Network and
-// Console events); a run whose inspector cannot attach fails at start
-// rather than go on without WebKit's words.
+// Console events, among them the marks the page logs when it is ready and
+// when a batch has settled); a run whose inspector cannot attach fails at
+// start rather than go on without WebKit's words.
 //
 // Where WebKit's words cover several of the model's reasons (one sentence
 // for a missing, a mismatched and an invalid Access-Control-Allow-Origin,
