@@ -119,8 +119,7 @@ func startChrome(parent context.Context, cfg chromeConfig) (*chrome, error) {
 		// Chrome's own defaults plus: no automatic https upgrade of the
 		// http:// pages some cases run from.
 		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable"),
-		// Every host name goes to the case server on loopback; IP
-		// literals are never remapped, so cases that name one are not run.
+		// Every host name goes to the case server on loopback.
 		chromedp.Flag("host-resolver-rules", fmt.Sprintf("MAP * 127.0.0.1:%d", cfg.port)),
 		// IP literals are never remapped by the rules above: every request,
 		// loopback ones included, goes through the case server as a proxy.

@@ -201,9 +201,9 @@ func TestVerifyComparesSomething(t *testing.T) {
 	if _, err := Verify(ctx, nil, Options{Engines: []string{"chrome"}}); !errors.Is(err, ErrNothingCompared) {
 		t.Errorf("Verify(no cases) error = %v, want ErrNothingCompared", err)
 	}
-	// A case Chrome cannot run (an IP literal is never mapped to the case
-	// server): the run compares nothing.
-	unrunnable := []cases.Case{{ID: "x/ip", Request: cases.Request{Origin: "https://app.example", URL: "https://10.0.0.1/"},
+	// A case no browser can run (its origin is not one a page can be
+	// served from): the run compares nothing.
+	unrunnable := []cases.Case{{ID: "x/file-origin", Request: cases.Request{Origin: "file://", URL: "https://api.example/"},
 		Response: cases.Response{Status: 200}, Expect: cases.Expect{Outcome: "blocked"}}}
 	if _, err := Verify(ctx, unrunnable, Options{Engines: []string{"chrome"}}); !errors.Is(err, ErrNothingCompared) {
 		t.Errorf("Verify(only an unrunnable case) error = %v, want ErrNothingCompared", err)

@@ -187,18 +187,6 @@ func caseHosts(c *cases.Case) []string {
 	return hosts
 }
 
-// checkHosts refuses cases that name an IP address: browsers' host mapping
-// never remaps IP literals, so such a fetch would leave the case server
-// (and maybe the machine).
-func checkHosts(c *cases.Case) error {
-	for _, h := range caseHosts(c) {
-		if net.ParseIP(strings.Trim(h, "[]")) != nil {
-			return fmt.Errorf("host %s is an IP address, which browsers do not map to the case server", h)
-		}
-	}
-	return nil
-}
-
 // checkWire refuses header lines and statuses that cannot be written as one
 // HTTP/1.1 response. A step's response left out (status 0: no request can
 // reach it) is not checked.

@@ -44,9 +44,9 @@ func TestPrepareRefuses(t *testing.T) {
 		c    cases.Case
 		want string
 	}{
-		{"IP literal URL", cases.Case{Request: cases.Request{Origin: "https://app.example", URL: "http://10.0.0.1/data"}, Response: cases.Response{Status: 200}}, "IP address"},
-		{"IP literal in a Location", cases.Case{Request: cases.Request{Origin: "https://app.example", URL: "https://api.example/a"},
-			Redirects: []cases.Redirect{{Status: 302, Location: "http://[::1]:8080/b"}}, Response: cases.Response{Status: 200}}, "IP address"},
+		{"steps from two origins", cases.Case{Steps: []cases.Step{
+			{Request: cases.Request{Origin: "https://app.example", URL: "https://api.example/a"}, Response: cases.Response{Status: 200}},
+			{Request: cases.Request{Origin: "https://other.example", URL: "https://api.example/a"}, Response: cases.Response{Status: 200}}}}, "every step runs in one page"},
 		{"interim status", cases.Case{Request: cases.Request{Origin: "https://app.example", URL: "https://api.example/a"}, Response: cases.Response{Status: 103}}, "status 103"},
 		{"CR in a value", cases.Case{Request: cases.Request{Origin: "https://app.example", URL: "https://api.example/a"},
 			Response: cases.Response{Status: 200, Headers: []cases.Header{{"X", "a\r\nb"}}}}, "one header line"},

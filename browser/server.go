@@ -370,7 +370,10 @@ func (s *server) respond(scheme string, req *request) ([]byte, bool) {
 		}
 		return rawResponse(404, nil, req.method, ""), true
 	}
-	rec.Path = rest
+	// A browser that joins two Location lines into one URL (WebKit)
+	// requests a path that names the run's token again: the token is the
+	// server's, so the path is reported without it, as the case writes it.
+	rec.Path = strings.ReplaceAll(rest, casePrefix+token, "")
 	rec.Step, rec.Hop = run.step, run.actual
 	run.log = append(run.log, rec)
 	ex := run.exchanges[run.step]

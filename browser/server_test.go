@@ -171,7 +171,7 @@ func TestServerProxy(t *testing.T) {
 	pool.AddCert(cert.tls.Leaf)
 	proxy, _ := url.Parse(fmt.Sprintf("http://127.0.0.1:%d", srv.port()))
 	client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxy), TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
-	for _, u := range []string{"https://api.example/__cc/tok/a?q=1", "http://api.example/__cc/tok/b"} {
+	for _, u := range []string{"https://api.example/__cc/tok/a?q=1", "http://api.example/__cc/tok/b", "https://api.example/__cc/tok/c,%20https://api.example/__cc/tok/c"} {
 		resp, err := client.Get(u)
 		if err != nil {
 			t.Fatalf("GET %s through the proxy: %v", u, err)
@@ -185,6 +185,7 @@ func TestServerProxy(t *testing.T) {
 	want := []Received{
 		{Method: "GET", Scheme: "https", Host: "api.example", Path: "/a?q=1"},
 		{Method: "GET", Scheme: "http", Host: "api.example", Path: "/b", Hop: 1},
+		{Method: "GET", Scheme: "https", Host: "api.example", Path: "/c,%20https://api.example/c", Hop: 2},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("received mismatch (-want +got):\n%s", diff)

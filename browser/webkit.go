@@ -24,12 +24,18 @@ import (
 //   - WebKitWebDriver (classic W3C WebDriver) drives the page: it opens
 //     the automation session, whose webkitgtk:browserOptions.certificates
 //     pins the run's certificate for each of the cases' hosts (nothing
-//     else is trusted: no --ignore-tls-errors), navigates, and runs the
-//     batch script.
+//     else is trusted: no --ignore-tls-errors; an IP address is named as
+//     WebKit names the URL's host: no brackets, IPv6 in the URL
+//     Standard's form), navigates, and starts the batch scripts and
+//     collects their results (webkit_session.go: batches of one page run
+//     at the same time).
 //   - WebKit's inspector HTTP server (WEBKIT_INSPECTOR_HTTP_SERVER) gives
 //     a WebSocket to the same page whose Network and Console events carry
-//     WebKit's own words for a blocked fetch (loadingFailed's errorText),
-//     which WebDriver never shows.
+//     WebKit's own words for a blocked fetch (loadingFailed's errorText,
+//     the console messages of a load refused in the page), which
+//     WebDriver never shows. They are filed by case run and step: the
+//     page's step signal, a request the inspector sees too, starts the
+//     next step (webkit_inspector.go).
 //
 // The two cannot be had from one launch by WebKitWebDriver: with
 // WEBKIT_INSPECTOR_HTTP_SERVER set, MiniBrowser's inspector server moves
@@ -56,8 +62,9 @@ import (
 // trust and gets the reasons. Its costs: the inspector's port is found in
 // /proc (Linux only, like WebKitGTK's MiniBrowser), and the protocol is
 // WebKit's own, not a standard. The inspector only listens (Network and
-// Console events); a run whose inspector cannot attach fails at start
-// rather than go on without WebKit's words.
+// Console events, among them the marks the page logs when it is ready and
+// when a batch has settled); a run whose inspector cannot attach fails at
+// start rather than go on without WebKit's words.
 //
 // Where WebKit's words cover several of the model's reasons (one sentence
 // for a missing, a mismatched and an invalid Access-Control-Allow-Origin,
@@ -166,7 +173,8 @@ type webkit struct {
 
 // startWebKit starts Xvfb, MiniBrowser and WebKitWebDriver and opens the
 // WebDriver session. On error everything started is stopped again.
-func startWebKit(ctx context.Context, progs webkitPrograms, port int, cert *certificate) (w *webkit, caps wdCapabilities, err error) {
+func startWebKit(ctx context.Context, progs webkitPrograms, env *Env) (w *webkit, caps wdCapabilities, err error) {
+	port, cert := env.Port, env.Cert
 	sweepStaleRunDirs()
 	dir, err := os.MkdirTemp("", runDirPrefix+strconv.Itoa(os.Getpid())+"-")
 	if err != nil {
@@ -229,7 +237,7 @@ func startWebKit(ctx context.Context, progs webkitPrograms, port int, cert *cert
 		return w, caps, err
 	}
 	var certs []map[string]string
-	for _, h := range cert.tls.Leaf.DNSNames {
+	for _, h := range webkitCertHosts(env.Authorities) {
 		certs = append(certs, map[string]string{"host": h, "certificateFile": certFile})
 	}
 	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
@@ -245,6 +253,74 @@ func startWebKit(ctx context.Context, progs webkitPrograms, port int, cert *cert
 		return w, caps, err
 	}
 	return w, caps, nil
+}
+
+// webkitCertHosts lists the hosts of authorities (host:port pairs) the
+// way WebKit names them when it looks up a pinned certificate: the URL's
+// host without brackets, an IPv6 address in the URL Standard's
+// serialization (compressed, lowercase hex; an IPv4-mapped address stays
+// hex: ::ffff:c000:201), since WebKit parses the URL first. Go's own
+// String gives 192.0.2.1 for a mapped address, which WebKit never
+// looks up.
+func webkitCertHosts(authorities []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, a := range authorities {
+		h, _, err := net.SplitHostPort(a)
+		if err != nil {
+			h = a
+		}
+		h = strings.Trim(h, "[]")
+		if strings.Contains(h, ":") {
+			if ip := net.ParseIP(h); ip != nil {
+				h = urlIPv6(ip)
+			}
+		}
+		if !seen[h] {
+			seen[h] = true
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// urlIPv6 serializes an IPv6 address as the URL Standard does: eight
+// lowercase hex pieces, the first longest run of two or more zero pieces
+// compressed to "::".
+func urlIPv6(ip net.IP) string {
+	ip = ip.To16()
+	var pieces [8]uint16
+	for i := range pieces {
+		pieces[i] = uint16(ip[2*i])<<8 | uint16(ip[2*i+1])
+	}
+	start, length := -1, 1
+	for i := 0; i < 8; {
+		if pieces[i] != 0 {
+			i++
+			continue
+		}
+		j := i
+		for j < 8 && pieces[j] == 0 {
+			j++
+		}
+		if j-i > length {
+			start, length = i, j-i
+		}
+		i = j
+	}
+	var b strings.Builder
+	for i := 0; i < 8; i++ {
+		if i == start {
+			b.WriteString("::")
+			i += length - 1
+			continue
+		}
+		if i > 0 && i != start+length {
+			b.WriteByte(':')
+		}
+		b.WriteString(strconv.FormatUint(uint64(pieces[i]), 16))
+	}
+	return b.String()
 }
 
 // command prepares a process of the run: its own process group, killed

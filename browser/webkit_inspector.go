@@ -12,8 +12,8 @@ import (
 	"time"
 )
 
-// wkLog is what WebKit's inspector reported for one case run's requests
-// (the actual request; WebKit reports no preflight of its own).
+// wkLog is what WebKit's inspector reported for one request of a case
+// run (one step of it; WebKit reports no preflight of its own).
 type wkLog struct {
 	sent     bool // Network.requestWillBeSent for the case's URL
 	finished bool // Network.loadingFinished
@@ -25,22 +25,48 @@ type wkLog struct {
 	errorText string
 	canceled  bool
 	// console holds the console messages that name the case's URL, e.g.
-	// "Fetch API cannot load <url> due to access control checks.".
+	// "Fetch API cannot load <url> due to access control checks.", each
+	// after the security messages naming no URL that came right before it.
 	console []string
 }
 
 func (l *wkLog) terminal() bool { return l.finished || l.failed }
 
+// wkCase is what the inspector reported for one case run, step by step:
+// the page's step signal for the run (a request for
+// /__crosscheck/step/<token>/<n>) starts step n, and what follows in the
+// page belongs to it.
+type wkCase struct {
+	cur   int
+	steps []*wkLog
+}
+
+// step returns the log of step n, adding empty ones up to it.
+func (c *wkCase) step(n int) *wkLog {
+	for len(c.steps) <= n {
+		c.steps = append(c.steps, &wkLog{})
+	}
+	return c.steps[n]
+}
+
+// wkStep names one step of a case run.
+type wkStep struct {
+	key  string
+	step int
+}
+
 // wkRecorder collects the inspector's Network and Console events by case
-// run (the token in the URL, or the whole URL for URLs without one).
+// run (the token in the URL, or the whole URL for URLs without one) and
+// step.
 type wkRecorder struct {
-	mu   sync.Mutex
-	cond *sync.Cond
-	logs map[string]*wkLog
+	mu    sync.Mutex
+	cond  *sync.Cond
+	logs  map[string]*wkCase
+	marks map[string]bool // mark messages reported by any inspector
 }
 
 func newWKRecorder() *wkRecorder {
-	r := &wkRecorder{logs: map[string]*wkLog{}}
+	r := &wkRecorder{logs: map[string]*wkCase{}, marks: map[string]bool{}}
 	r.cond = sync.NewCond(&r.mu)
 	return r
 }
@@ -50,27 +76,31 @@ func newWKRecorder() *wkRecorder {
 func (r *wkRecorder) track(key string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.logs[key] = &wkLog{}
+	r.logs[key] = &wkCase{}
 }
 
-// get returns a copy of key's log.
-func (r *wkRecorder) get(key string) wkLog {
+// get returns a copy of the logs of the first n steps of key.
+func (r *wkRecorder) get(key string, n int) []wkLog {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if l := r.logs[key]; l != nil {
-		c := *l
-		c.console = append([]string(nil), l.console...)
-		return c
+	out := make([]wkLog, n)
+	if c := r.logs[key]; c != nil {
+		for i := range out {
+			if i < len(c.steps) {
+				out[i] = *c.steps[i]
+				out[i].console = append([]string(nil), c.steps[i].console...)
+			}
+		}
 	}
-	return wkLog{}
+	return out
 }
 
-// wait blocks until every key in keys whose request was seen has ended
-// (loadingFinished or loadingFailed), and every key in failed (fetches
-// that failed) has ended or has a console message, or until deadline. The
-// inspector's events travel apart from WebDriver's answer and may come
-// after it.
-func (r *wkRecorder) wait(keys []string, failed map[string]bool, deadline time.Time) {
+// wait blocks until every step of keys whose request was seen has ended
+// (loadingFinished or loadingFailed), and every step in failed (requests
+// that failed in script) has ended or has a console message, or until
+// deadline. The inspector's events travel apart from WebDriver's answer
+// and may come after it.
+func (r *wkRecorder) wait(keys []string, failed map[wkStep]bool, deadline time.Time) {
 	stop := time.AfterFunc(time.Until(deadline), func() {
 		r.mu.Lock()
 		r.cond.Broadcast()
@@ -79,20 +109,99 @@ func (r *wkRecorder) wait(keys []string, failed map[string]bool, deadline time.T
 	defer stop.Stop()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for time.Now().Before(deadline) {
-		pending := false
-		for _, k := range keys {
-			l := r.logs[k]
-			if l != nil && !l.terminal() && (l.sent || failed[k] && len(l.console) == 0) {
-				pending = true
-				break
+	for time.Now().Before(deadline) && r.pending(keys, failed) {
+		r.cond.Wait()
+	}
+}
+
+// pending reports whether wait must go on waiting (r.mu held).
+func (r *wkRecorder) pending(keys []string, failed map[wkStep]bool) bool {
+	for _, k := range keys {
+		c := r.logs[k]
+		if c == nil {
+			continue
+		}
+		for _, l := range c.steps {
+			if l.sent && !l.terminal() {
+				return true
 			}
 		}
-		if !pending {
+	}
+	for s := range failed {
+		c := r.logs[s.key]
+		if c == nil {
+			continue
+		}
+		if s.step >= len(c.steps) {
+			return true
+		}
+		if l := c.steps[s.step]; !l.terminal() && len(l.console) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// waitAsleep waits until, for each of steps, the case run has gone past
+// that step (a later step's signal came) or the step's request has ended
+// (or failed with words), or ctx ends.
+func (r *wkRecorder) waitAsleep(ctx context.Context, steps []wkStep) {
+	stop := context.AfterFunc(ctx, func() {
+		r.mu.Lock()
+		r.cond.Broadcast()
+		r.mu.Unlock()
+	})
+	defer stop()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	done := func(s wkStep) bool {
+		c := r.logs[s.key]
+		if c == nil || c.cur > s.step {
+			return true
+		}
+		if s.step >= len(c.steps) {
+			return false
+		}
+		l := c.steps[s.step]
+		return l.terminal() || !l.sent && len(l.console) > 0
+	}
+	for ctx.Err() == nil {
+		all := true
+		for _, s := range steps {
+			all = all && done(s)
+		}
+		if all {
 			return
 		}
 		r.cond.Wait()
 	}
+}
+
+// setMark records that an inspector reported the mark message text.
+func (r *wkRecorder) setMark(text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.marks[text] = true
+	r.cond.Broadcast()
+}
+
+// sawMark waits until an inspector has reported the mark message, or ctx
+// ends, and forgets the mark.
+func (r *wkRecorder) sawMark(ctx context.Context, mark string) bool {
+	stop := context.AfterFunc(ctx, func() {
+		r.mu.Lock()
+		r.cond.Broadcast()
+		r.mu.Unlock()
+	})
+	defer stop()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for !r.marks[mark] && ctx.Err() == nil {
+		r.cond.Wait()
+	}
+	seen := r.marks[mark]
+	delete(r.marks, mark)
+	return seen
 }
 
 // keyInText returns the tracked key whose URL text mentions, or "".
@@ -126,24 +235,30 @@ type inspector struct {
 	cond    *sync.Cond
 	nextID  int
 	targets map[string]*wkTarget // live page targets by id
-	marks   map[string]bool      // readyMark console messages seen
 	err     error                // set when the connection ended
 	done    chan struct{}
 }
 
-// readyMark starts the console message the engine logs in a page it has
-// just navigated to: once the inspector reports it, the inspector watches
-// that page (a navigation to another site moves it to a new target).
-const readyMark = "crosscheck-ready:"
+// Marks are console messages the engine logs in a page and waits to see
+// reported by an inspector.
+const (
+	// readyMark starts the message logged in a page just navigated to:
+	// once an inspector reports it, an inspector watches that page (a
+	// navigation to another site moves it to a new target).
+	readyMark = "crosscheck-ready:"
+	// doneMark starts the message a batch logs when its fetches have
+	// settled and its results wait in the page.
+	doneMark = "crosscheck-done:"
+)
 
 // wkTarget is one page target: its enable commands and its request ids.
 type wkTarget struct {
 	waiting map[int]bool      // inner command ids not yet answered
-	reqs    map[string]string // inspector request id -> recorder key
-	// security is the last "security" console message that named no
-	// request: WebKit logs a refused load's reason that way, right before
-	// "Fetch API cannot load <url> …", which names it.
-	security string
+	reqs    map[string]wkStep // inspector request id -> case run and step
+	// security are the "security" console messages in a row that named
+	// no request: WebKit logs a refused load's reasons that way, right
+	// before "Fetch API cannot load <url> …", which names it.
+	security []string
 }
 
 // inspectorTargets lists the WebSocket paths of the pages the inspector
@@ -188,7 +303,7 @@ func dialInspector(addr, path string, rec *wkRecorder) (*inspector, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &inspector{ws: ws, rec: rec, targets: map[string]*wkTarget{}, marks: map[string]bool{}, done: make(chan struct{})}
+	in := &inspector{ws: ws, rec: rec, targets: map[string]*wkTarget{}, done: make(chan struct{})}
 	in.cond = sync.NewCond(&in.mu)
 	go in.read()
 	return in, nil
@@ -264,7 +379,7 @@ func (in *inspector) handle(m *wkMessage) {
 // enable sends Network.enable and Console.enable to a new page target.
 func (in *inspector) enable(target string) {
 	in.mu.Lock()
-	t := &wkTarget{waiting: map[int]bool{}, reqs: map[string]string{}}
+	t := &wkTarget{waiting: map[int]bool{}, reqs: map[string]wkStep{}}
 	in.targets[target] = t
 	var msgs [][]byte
 	for _, method := range []string{"Network.enable", "Console.enable"} {
@@ -312,19 +427,35 @@ func (in *inspector) handleInner(target string, m *wkMessage) {
 		if json.Unmarshal(m.Params, &p) != nil {
 			return
 		}
-		key := keyOf(p.Request.URL)
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		l := r.logs[key]
-		if l == nil {
+		if token, n, ok := stepSignal(p.Request.URL); ok {
+			if c := r.logs[token]; c != nil {
+				c.cur = n
+				r.cond.Broadcast()
+			}
+			return
+		}
+		key := keyOf(p.Request.URL)
+		c := r.logs[key]
+		if c == nil {
 			return
 		}
 		in.mu.Lock()
+		s, known := wkStep{}, false
 		if t := in.targets[target]; t != nil {
-			t.reqs[p.RequestID] = key
+			// A redirect is the same request id again: it stays in the
+			// step it began in.
+			if s, known = t.reqs[p.RequestID]; !known {
+				s = wkStep{key, c.cur}
+				t.reqs[p.RequestID] = s
+			}
 		}
 		in.mu.Unlock()
-		l.sent = true
+		if !known {
+			s = wkStep{key, c.cur}
+		}
+		c.step(s.step).sent = true
 	case "Network.loadingFailed", "Network.loadingFinished":
 		var p struct {
 			RequestID string `json:"requestId"`
@@ -334,13 +465,17 @@ func (in *inspector) handleInner(target string, m *wkMessage) {
 		if json.Unmarshal(m.Params, &p) != nil {
 			return
 		}
-		key := in.keyOf(target, p.RequestID)
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		l := r.logs[key]
-		if l == nil {
+		s, ok := in.stepOf(target, p.RequestID)
+		if !ok {
 			return
 		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		c := r.logs[s.key]
+		if c == nil {
+			return
+		}
+		l := c.step(s.step)
 		if m.Method == "Network.loadingFinished" {
 			l.finished = true
 		} else {
@@ -358,21 +493,20 @@ func (in *inspector) handleInner(target string, m *wkMessage) {
 		if json.Unmarshal(m.Params, &p) != nil {
 			return
 		}
-		if strings.HasPrefix(p.Message.Text, readyMark) {
-			in.mu.Lock()
-			in.marks[p.Message.Text] = true
-			in.cond.Broadcast()
-			in.mu.Unlock()
+		if strings.HasPrefix(p.Message.Text, readyMark) || strings.HasPrefix(p.Message.Text, doneMark) {
+			r.setMark(p.Message.Text)
 			return
 		}
-		key := ""
+		s, ok := wkStep{}, false
 		if p.Message.NetworkRequestID != "" {
-			key = in.keyOf(target, p.Message.NetworkRequestID)
+			s, ok = in.stepOf(target, p.Message.NetworkRequestID)
 		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		if key == "" {
-			key = r.keyInText(p.Message.Text)
+		if !ok {
+			if key := r.keyInText(p.Message.Text); key != "" {
+				s, ok = wkStep{key, r.logs[key].cur}, true
+			}
 		}
 		in.mu.Lock()
 		defer in.mu.Unlock()
@@ -380,30 +514,35 @@ func (in *inspector) handleInner(target string, m *wkMessage) {
 		if t == nil {
 			return
 		}
-		l := r.logs[key]
-		if l == nil {
-			t.security = ""
+		var c *wkCase
+		if ok {
+			c = r.logs[s.key]
+		}
+		if c == nil {
 			if p.Message.Source == "security" {
-				t.security = p.Message.Text
+				t.security = append(t.security, p.Message.Text)
+			} else {
+				t.security = nil
 			}
 			return
 		}
-		if t.security != "" {
-			l.console = append(l.console, t.security)
-			t.security = ""
-		}
+		l := c.step(s.step)
+		l.console = append(l.console, t.security...)
 		l.console = append(l.console, p.Message.Text)
+		t.security = nil
+		r.cond.Broadcast()
 	}
 }
 
-// keyOf is the recorder key of a request id of target ("" when unknown).
-func (in *inspector) keyOf(target, requestID string) string {
+// stepOf is the case run and step of a request id of target.
+func (in *inspector) stepOf(target, requestID string) (wkStep, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if t := in.targets[target]; t != nil {
-		return t.reqs[requestID]
+		s, ok := t.reqs[requestID]
+		return s, ok
 	}
-	return ""
+	return wkStep{}, false
 }
 
 // ready waits until every live page target has answered its enable
@@ -435,21 +574,4 @@ func (in *inspector) ready(ctx context.Context) error {
 		}
 		in.cond.Wait()
 	}
-}
-
-// sawMark waits until the inspector has reported the console message
-// mark, or ctx ends.
-func (in *inspector) sawMark(ctx context.Context, mark string) bool {
-	stop := context.AfterFunc(ctx, func() {
-		in.mu.Lock()
-		in.cond.Broadcast()
-		in.mu.Unlock()
-	})
-	defer stop()
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	for !in.marks[mark] && in.err == nil && ctx.Err() == nil {
-		in.cond.Wait()
-	}
-	return in.marks[mark]
 }

@@ -21,7 +21,7 @@ func fakeInspector(t *testing.T, rec *wkRecorder) (*inspector, <-chan map[string
 	client, server := net.Pipe()
 	t.Cleanup(func() { client.Close(); server.Close() })
 	in := &inspector{ws: &wsConn{c: client, br: bufio.NewReader(client), maxRead: 1 << 20}, rec: rec,
-		targets: map[string]*wkTarget{}, marks: map[string]bool{}, done: make(chan struct{})}
+		targets: map[string]*wkTarget{}, done: make(chan struct{})}
 	in.cond = sync.NewCond(&in.mu)
 	sent := make(chan map[string]any, 16)
 	go func() {
@@ -168,25 +168,25 @@ func TestInspectorEvents(t *testing.T) {
 		{"tok-3", wkLog{console: []string{"Fetch API cannot load https://api.example/__cc/tok-3/x. Connection terminated unexpectedly"}}},
 	}
 	for _, tt := range tests {
-		if diff := cmp.Diff(tt.want, rec.get(tt.key), cmp.AllowUnexported(wkLog{})); diff != "" {
+		if diff := cmp.Diff([]wkLog{tt.want}, rec.get(tt.key, 1), cmp.AllowUnexported(wkLog{})); diff != "" {
 			t.Errorf("log of %s mismatch (-want +got):\n%s", tt.key, diff)
 		}
 	}
 	mctx, mcancel := context.WithTimeout(context.Background(), time.Second)
 	defer mcancel()
-	if !in.sawMark(mctx, readyMark+"7") {
+	if !rec.sawMark(mctx, readyMark+"7") {
 		t.Error("the ready mark was not seen")
 	}
 	short, scancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer scancel()
-	if in.sawMark(short, readyMark+"8") {
+	if rec.sawMark(short, readyMark+"8") {
 		t.Error("a mark never logged was seen")
 	}
 
 	// A destroyed target is no longer waited for, and its ids are gone.
 	event(t, in, "Target.targetDestroyed", map[string]any{"targetId": "page-1"})
-	if got := in.keyOf("page-1", "0.1"); got != "" {
-		t.Errorf("keyOf after targetDestroyed = %q, want none", got)
+	if got, ok := in.stepOf("page-1", "0.1"); ok {
+		t.Errorf("stepOf after targetDestroyed = %v, want none", got)
 	}
 }
 
@@ -199,21 +199,224 @@ func TestWKRecorderWait(t *testing.T) {
 	go func() {
 		time.Sleep(20 * time.Millisecond)
 		rec.mu.Lock()
-		rec.logs["a"].console = append(rec.logs["a"].console, "words")
+		l := rec.logs["a"].step(0)
+		l.console = append(l.console, "words")
 		rec.cond.Broadcast()
 		rec.mu.Unlock()
 	}()
 	t0 := time.Now()
-	rec.wait([]string{"a", "b"}, map[string]bool{"a": true}, time.Now().Add(5*time.Second))
+	rec.wait([]string{"a", "b"}, map[wkStep]bool{{"a", 0}: true}, time.Now().Add(5*time.Second))
 	if d := time.Since(t0); d < 15*time.Millisecond || d > 2*time.Second {
 		t.Errorf("wait for a's words took %s", d)
 	}
 	rec.mu.Lock()
-	rec.logs["b"].sent = true // sent, never ends
+	rec.logs["b"].step(0).sent = true // sent, never ends
 	rec.mu.Unlock()
 	t0 = time.Now()
 	rec.wait([]string{"a", "b"}, nil, time.Now().Add(100*time.Millisecond))
 	if d := time.Since(t0); d < 90*time.Millisecond || d > 2*time.Second {
 		t.Errorf("wait for b until the deadline took %s", d)
+	}
+}
+
+// TestInspectorSteps plays a three-step case run: the page's step signals
+// move what follows into the next step, a redirect stays in the step its
+// request began in, and a console message naming the URL goes to the step
+// under way.
+func TestInspectorSteps(t *testing.T) {
+	rec := newWKRecorder()
+	rec.track("tok")
+	in, sent := fakeInspector(t, rec)
+	event(t, in, "Target.targetCreated", map[string]any{"targetInfo": map[string]any{"targetId": "p", "type": "page"}})
+	<-sent
+	<-sent
+	send := func(method string, params map[string]any) {
+		fromTarget(t, in, "p", map[string]any{"method": method, "params": params})
+	}
+	url := "https://api.example/__cc/tok/item"
+	// Step 1: allowed.
+	send("Network.requestWillBeSent", map[string]any{"requestId": "1", "request": map[string]any{"url": url}})
+	send("Network.loadingFinished", map[string]any{"requestId": "1"})
+	// Step 2: redirected, then blocked.
+	send("Network.requestWillBeSent", map[string]any{"requestId": "2", "request": map[string]any{"url": "https://app.example" + stepPrefix + "tok/1"}})
+	send("Network.loadingFinished", map[string]any{"requestId": "2"})
+	send("Network.requestWillBeSent", map[string]any{"requestId": "3", "request": map[string]any{"url": url}})
+	// Step 3 starts before step 2's events are all in (they are the
+	// same request id, so they stay in step 2).
+	send("Network.requestWillBeSent", map[string]any{"requestId": "4", "request": map[string]any{"url": "https://app.example" + stepPrefix + "tok/2"}})
+	send("Network.requestWillBeSent", map[string]any{"requestId": "3", "request": map[string]any{"url": "https://api.example/__cc/tok/next"}})
+	send("Network.loadingFailed", map[string]any{"requestId": "3", "errorText": "Method PUT is not allowed by Access-Control-Allow-Methods."})
+	// Step 3: refused in the page; its words name the URL only.
+	send("Console.messageAdded", map[string]any{"message": map[string]any{"source": "security", "text": "No-Cors mode requires follow redirect mode"}})
+	send("Console.messageAdded", map[string]any{"message": map[string]any{"source": "security", "text": "Not allowed to request resource"}})
+	send("Console.messageAdded", map[string]any{"message": map[string]any{"source": "javascript", "text": "Fetch API cannot load " + url + " due to access control checks."}})
+
+	want := []wkLog{
+		{sent: true, finished: true},
+		{sent: true, failed: true, errorText: "Method PUT is not allowed by Access-Control-Allow-Methods."},
+		{console: []string{"No-Cors mode requires follow redirect mode", "Not allowed to request resource", "Fetch API cannot load " + url + " due to access control checks."}},
+	}
+	if diff := cmp.Diff(want, rec.get("tok", 3), cmp.AllowUnexported(wkLog{})); diff != "" {
+		t.Errorf("steps mismatch (-want +got):\n%s", diff)
+	}
+	// Step 3 failed in script and has its words: nothing to wait for.
+	t0 := time.Now()
+	rec.wait([]string{"tok"}, map[wkStep]bool{{"tok", 1}: true, {"tok", 2}: true}, time.Now().Add(2*time.Second))
+	if d := time.Since(t0); d > time.Second {
+		t.Errorf("wait took %s with every step's words in", d)
+	}
+}
+
+// TestWebKitSessionPage runs batches against a session whose page loads
+// are recorded: batches of the loaded page run together, another page is
+// loaded only once none runs, a failed load is not the page, and a
+// canceled wait returns.
+func TestWebKitSessionPage(t *testing.T) {
+	s := &webkitSession{log: io.Discard}
+	s.cond = sync.NewCond(&s.mu)
+	var mu sync.Mutex
+	var loads []string
+	fail := map[string]bool{"bad": true}
+	s.loadPage = func(_ context.Context, p pageKey) error {
+		mu.Lock()
+		defer mu.Unlock()
+		loads = append(loads, p.url)
+		if fail[p.url] {
+			return &batchError{"cannot load " + p.url}
+		}
+		return nil
+	}
+	a, b := pageKey{url: "a", origin: "https://a"}, pageKey{url: "b", origin: "https://b"}
+	ctx := context.Background()
+	if err := s.enter(ctx, a, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.enter(ctx, a, true); err != nil { // the same page: no load, both run
+		t.Fatal(err)
+	}
+	entered := make(chan error, 1)
+	go func() { entered <- s.enter(ctx, b, true) }()
+	select {
+	case err := <-entered:
+		t.Fatalf("entered page b while two batches ran in a: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	s.leave()
+	select {
+	case err := <-entered:
+		t.Fatalf("entered page b while a batch ran in a: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	s.leave()
+	select {
+	case err := <-entered:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("page b never entered once a was free")
+	}
+	// A batch of page a now waits for b's; its context ends first.
+	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if err := s.enter(cctx, a, true); err == nil {
+		t.Error("entered page a while a batch ran in b")
+	}
+	s.leave()
+	if err := s.enter(ctx, pageKey{url: "bad"}, true); err == nil {
+		t.Error("entered a page that failed to load")
+	}
+	if s.page != (pageKey{}) || s.running != 0 {
+		t.Errorf("after a failed load: page %v, %d running; want none", s.page, s.running)
+	}
+	if err := s.enter(ctx, a, true); err != nil {
+		t.Fatal(err)
+	}
+	s.leave()
+	if diff := cmp.Diff([]string{"a", "b", "bad", "a"}, loads); diff != "" {
+		t.Errorf("loads mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestWKRecorderWaitAsleep waits until each run has ended the step before
+// its first wait: by that step's end, by a later step's signal, or by
+// words for a request refused in the page; it gives up when ctx ends.
+func TestWKRecorderWaitAsleep(t *testing.T) {
+	rec := newWKRecorder()
+	for _, k := range []string{"a", "b", "c"} {
+		rec.track(k)
+	}
+	steps := []wkStep{{"a", 0}, {"b", 1}, {"c", 0}}
+	short := func() context.Context {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+		t.Cleanup(cancel)
+		return ctx
+	}
+	asleep := func(ctx context.Context) bool {
+		rec.waitAsleep(ctx, steps)
+		return ctx.Err() == nil
+	}
+	set := func(f func()) {
+		rec.mu.Lock()
+		f()
+		rec.cond.Broadcast()
+		rec.mu.Unlock()
+	}
+	set(func() { rec.logs["a"].step(0).sent = true })
+	if asleep(short()) {
+		t.Fatal("asleep while a's request runs")
+	}
+	set(func() { rec.logs["a"].step(0).finished = true })
+	set(func() { rec.logs["b"].step(0).finished = true }) // step 0 is not b's last before the wait
+	set(func() { rec.logs["c"].step(0).console = []string{"No-Cors mode requires follow redirect mode"} })
+	if asleep(short()) {
+		t.Fatal("asleep while b has not ended step 1")
+	}
+	go set(func() { rec.logs["b"].cur = 2 }) // step 2's signal: b slept and woke
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if !asleep(ctx) {
+		t.Fatal("not asleep once every run had ended its step before the wait")
+	}
+}
+
+// TestWebKitSessionHold keeps batches that may be held out of the page
+// while a batch that waits is in its timed first steps, and lets one
+// that may not be held in.
+func TestWebKitSessionHold(t *testing.T) {
+	s := &webkitSession{log: io.Discard, loadPage: func(context.Context, pageKey) error { return nil }}
+	s.cond = sync.NewCond(&s.mu)
+	a := pageKey{url: "a"}
+	ctx := context.Background()
+	if err := s.enter(ctx, a, false); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	s.holds++
+	s.mu.Unlock()
+	entered := make(chan error, 1)
+	go func() { entered <- s.enter(ctx, a, true) }()
+	select {
+	case err := <-entered:
+		t.Fatalf("a batch that may be held entered during a hold: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if err := s.enter(ctx, a, false); err != nil {
+		t.Fatalf("a batch that may not be held: %v", err)
+	}
+	s.mu.Lock()
+	s.holds--
+	s.cond.Broadcast()
+	s.mu.Unlock()
+	select {
+	case err := <-entered:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the held batch never entered after the hold")
+	}
+	if s.running != 3 {
+		t.Errorf("running = %d, want 3", s.running)
 	}
 }

@@ -126,10 +126,12 @@ func TestFixturesInWebKit(t *testing.T) {
 // TestPlantedDisagreementsInWebKit plants one wrong field per case — the
 // outcome, the preflight, the stage, a reason WebKit names, a reason
 // outside the ones WebKit's words cover, the exposed headers, a header of
-// the sent preflight, the number of preflights — each in a case whose
+// the sent preflight, the number of preflights, the reason of a steps
+// case's second step (WebKit's words filed by step) — each in a case whose
 // other fields are right, and checks that the run names exactly that
 // field, and only there. right/words-cover-reason shows a reason WebKit's
-// words cannot single out is not compared.
+// words cannot single out is not compared; right/steps-reasons, two steps
+// blocked for two reasons, agrees.
 func TestPlantedDisagreementsInWebKit(t *testing.T) {
 	rep := webkitRun(t, func(id string) bool {
 		return strings.HasPrefix(id, "planted/") || strings.HasPrefix(id, "right/") && id != "right/star-allowed"
@@ -146,12 +148,15 @@ func TestPlantedDisagreementsInWebKit(t *testing.T) {
 		"planted/preflight-count":      {"sent"},
 		"planted/actual-not-sent":      {"sent"},
 		"planted/record-preflight":     {"preflight"},
+		"planted/step-reason":          {"steps[1].reason"},
 		"right/agrees":                 nil,
 		"right/record-agrees":          nil,
 		"right/words-cover-reason":     nil,
+		"right/steps-reasons":          nil,
 	}
 	inExpect := map[string]bool{"planted/outcome": true, "planted/preflight": true, "planted/blocked-at": true,
-		"planted/reason": true, "planted/reason-outside-words": true, "planted/exposed-headers": true}
+		"planted/reason": true, "planted/reason-outside-words": true, "planted/exposed-headers": true,
+		"planted/step-reason": true}
 	for _, r := range rep.Runs[0].Results {
 		w, ok := want[r.ID]
 		if !ok {

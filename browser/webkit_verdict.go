@@ -2,6 +2,7 @@ package browser
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/crosscheck-dev/crosscheck/cases"
 	"github.com/crosscheck-dev/crosscheck/spec"
@@ -10,9 +11,13 @@ import (
 // judgeWebKit turns an observation into WebKit's verdict. The outcome,
 // the exposed headers and whether a preflight was sent come from script
 // and the case server; the stage from WebKit's words where they name one,
-// else from what the case server received last; the reason from WebKit's
-// words (webkit_words.go), left unstated where they cover several reasons
-// including the table's. The error says why the observation is no CORS
+// else from what the case server received last (nothing: the request);
+// the reason from WebKit's words (webkit_words.go), left unstated where
+// they cover several reasons including the table's, or name no rule of
+// the model. A network error is fetch()'s "TypeError: Load failed" or an
+// XMLHttpRequest's error event; its words are the inspector's
+// (loadingFailed's errorText, or the console messages of a load refused
+// before any request). The error says why the observation is no CORS
 // verdict (a timeout, a failure without WebKit's words, words the table
 // does not know).
 func judgeWebKit(c *cases.Case, want cases.Result, o *Observation) (Verdict, error) {
@@ -27,22 +32,32 @@ func judgeWebKit(c *cases.Case, want cases.Result, o *Observation) (Verdict, err
 	}
 	v.Outcome = spec.Blocked
 	v.Hop = lastHop
-	if o.JS.Name != "TypeError" {
-		return v, fmt.Errorf("fetch rejected with %s: %s", o.JS.Name, o.JS.Message)
-	}
-	if o.JS.Message != webkitLoadFailed {
-		v.Words = "TypeError: " + o.JS.Message
+	networkError := o.JS.XHRError || o.JS.Name == "TypeError" && o.JS.Message == webkitLoadFailed
+	if !networkError {
+		v.Words = o.JS.Name + ": " + o.JS.Message
+		switch {
+		case o.JS.Name == "NotSupportedError" && webkitStreamUpload.MatchString(o.JS.Message):
+			// No rule of the model: WebKit cannot send a request stream.
+			v.BlockedAt = spec.StageRequest
+			v.Words += " (WebKit cannot upload a request stream: reason not compared)"
+			return v, nil
+		case !requestErrorNames[o.JS.Name]:
+			return v, fmt.Errorf("fetch rejected with %s: %s", o.JS.Name, o.JS.Message)
+		}
 		w, ok := webkitTypeError(o.JS.Message)
 		if !ok {
-			return v, fmt.Errorf("fetch threw a TypeError the verifier cannot map: %s", o.JS.Message)
+			return v, fmt.Errorf("the request was refused with a %s the verifier cannot map: %s", o.JS.Name, o.JS.Message)
 		}
 		v.BlockedAt, v.Reason = w.stage, w.reasonFor(want.Reason)
+		if v.Reason == "" {
+			v.Words += " (" + w.covers() + ": reason not compared)"
+		}
 		return v, nil
 	}
 	words := o.ErrorText
 	if !o.LoadingFailed {
 		if o.DevToolsSent || len(o.Received) > 0 {
-			return v, fmt.Errorf("fetch failed and the inspector reported no loadingFailed in time")
+			return v, fmt.Errorf("the request failed and the inspector reported no loadingFailed in time")
 		}
 		// Refused before any request: WebKit's reason is a console message.
 		for _, line := range o.Console {
@@ -52,11 +67,23 @@ func judgeWebKit(c *cases.Case, want cases.Result, o *Observation) (Verdict, err
 			}
 		}
 		if words == "" {
-			return v, fmt.Errorf("fetch failed before any request and the inspector reported no reason (console: %q)", o.Console)
+			return v, fmt.Errorf("the request failed before any request and the inspector reported no reason (console: %q)", o.Console)
 		}
+	}
+	if words == "" && len(o.Received) == 0 && hasScheme(c.Request.URL, "blob") {
+		// The network process fails a blob: URL the page's store does not
+		// hold with an empty errorText, before any request.
+		v.Words = "loadingFailed with no errorText for a blob: URL"
+		v.BlockedAt, v.Reason = spec.StageRequest, spec.BlobURLUnresolved
+		return v, nil
 	}
 	v.Words = words
 	w, ok := webkitWords(words)
+	if len(o.Received) == 0 {
+		if u, found := matchWebKitWord(webkitUnsentWords, words); found {
+			w, ok = u, true
+		}
+	}
 	if !ok {
 		if want.Outcome == spec.Blocked && want.Reason == "" && want.BlockedAt == "" {
 			// A recorded divergence: the table says WebKit blocks this case
@@ -76,13 +103,20 @@ func judgeWebKit(c *cases.Case, want cases.Result, o *Observation) (Verdict, err
 	return v, nil
 }
 
+// hasScheme reports whether raw is a URL of scheme (compared without
+// case).
+func hasScheme(raw, scheme string) bool {
+	s, _, ok := strings.Cut(strings.TrimSpace(raw), ":")
+	return ok && strings.EqualFold(s, scheme)
+}
+
 // lastStage is the stage of the last request the case server received for
-// a case: a CORS check failed there. A preflight is stage preflight; an
-// actual request answered with one of the case's redirects is stage
-// redirect; else the final response.
+// a case: a check failed there. A preflight is stage preflight; an actual
+// request answered with one of the case's redirects is stage redirect;
+// else the final response. Nothing received is stage request.
 func lastStage(c *cases.Case, rs []Received) spec.Stage {
 	if len(rs) == 0 {
-		return spec.StageResponse
+		return spec.StageRequest
 	}
 	last := rs[len(rs)-1]
 	switch {

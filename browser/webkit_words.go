@@ -25,7 +25,12 @@ import (
 //   - WebKit/NetworkProcess/NetworkLoadChecker.cpp and
 //     NetworkResourceLoader.cpp: redirects;
 //   - WebCore/Modules/fetch/FetchRequest.cpp and FetchHeaders.cpp: the
-//     TypeErrors fetch() throws before any request.
+//     TypeErrors fetch() throws before any request;
+//   - WebCore/loader/cache/CachedResourceLoader.cpp (canRequest: a
+//     no-cors request whose redirect mode is not "follow", mixed content,
+//     a URL the page may not display) and WebCore/loader/ThreadableLoader.cpp
+//     (logError: "Fetch API cannot load <url>." and its access-control
+//     form) for loads refused before any request.
 //
 // Several sentences cover more than one of the model's reasons: "Origin
 // <origin> is not allowed by Access-Control-Allow-Origin" is WebKit's
@@ -82,9 +87,34 @@ var webkitNetworkWords = []webkitWord{
 	{regexp.MustCompile(`^FTP URLs are disabled$`),
 		[]spec.Reason{spec.RedirectScheme}, spec.StageRedirect},
 	// The network process cannot load the URL a same-origin redirect
-	// leads to: an invalid one, or a scheme it has no handler for.
-	{regexp.MustCompile(`^The URL can.t be shown$`),
-		[]spec.Reason{spec.RedirectLocationInvalid, spec.RedirectScheme}, spec.StageRedirect},
+	// leads to: an invalid one, or a scheme it has no handler for (said
+	// of the fetched URL itself, webkitUnsentWords).
+	{webkitCannotShow, []spec.Reason{spec.RedirectLocationInvalid, spec.RedirectScheme}, spec.StageRedirect},
+	// NetworkLoadChecker::checkRedirection, redirect mode "error": the
+	// hop's answer is a redirect.
+	{regexp.MustCompile(`^Not allowed to follow a redirection while loading \S+$`),
+		[]spec.Reason{spec.RedirectModeError}, spec.StageRedirect},
+	// NetworkLoadChecker::continueCheckingRequest, mode "same-origin":
+	// WebKit says it of a redirect to another origin (and of the first
+	// request, were it not refused in the page first). The stage is the
+	// case server's.
+	{regexp.MustCompile(`^Unsafe attempt to load URL \S+ from origin \S+\. Domains, protocols and ports must match\.\s*$`),
+		[]spec.Reason{spec.ModeSameOriginCrossOrigin}, ""},
+	// A data: URL whose body cannot be decoded (no comma): the network
+	// process answers it without a request.
+	{regexp.MustCompile(`^Data URL decoding failed$`),
+		[]spec.Reason{spec.DataURLInvalid}, spec.StageRequest},
+}
+
+// webkitCannotShow is the network process's sentence for a URL it has no
+// way to load (WebKit's cannotShowURLError).
+var webkitCannotShow = regexp.MustCompile(`^The URL can.t be shown$`)
+
+// webkitUnsentWords are sentences of a failed load that mean something
+// else when no request reached the server: the URL fetched is the one
+// that cannot be loaded (wss:, about:), at the request stage.
+var webkitUnsentWords = []webkitWord{
+	{webkitCannotShow, []spec.Reason{spec.SchemeNotHTTP}, spec.StageRequest},
 }
 
 // webkitRequestWords are the security console messages of a fetch WebKit
@@ -94,6 +124,27 @@ var webkitNetworkWords = []webkitWord{
 var webkitRequestWords = []webkitWord{
 	{regexp.MustCompile(`^Cross origin requests are only supported for HTTP\.$`),
 		[]spec.Reason{spec.SchemeNotHTTP}, spec.StageRequest},
+	// CachedResourceLoader::canRequest of a no-cors request whose
+	// redirect mode is not "follow".
+	{regexp.MustCompile(`^No-Cors mode requires follow redirect mode$`),
+		[]spec.Reason{spec.NoCORSRedirectMode}, spec.StageRequest},
+	// canRequest: the page may not display the URL (FrameLoader's
+	// reportLocalLoadFailed), e.g. a blob: URL of another origin, which
+	// resolves to nothing for the page, or a local scheme.
+	{regexp.MustCompile(`^Not allowed to load local resource: `),
+		[]spec.Reason{spec.BlobURLUnresolved, spec.SchemeNotHTTP}, spec.StageRequest},
+	// canRequest: mixed content (an https page fetching a URL that is not
+	// potentially trustworthy, e.g. ftp:). Fetch blocks it in main fetch
+	// before any CORS rule: the model has no reason for it.
+	{regexp.MustCompile(`^\[blocked\] The page at \S+ requested insecure content from \S+\.`),
+		nil, spec.StageRequest},
+	// ThreadableLoader::logError of an internal error without a
+	// description, which is how WebKit 2.50 refuses a same-origin-mode
+	// fetch of another origin (and of about: or another origin's blob:
+	// URL) in the page: the access-control form says "due to access
+	// control checks." instead.
+	{regexp.MustCompile(`^(Fetch API|XMLHttpRequest) cannot load \S+\.$`),
+		[]spec.Reason{spec.ModeSameOriginCrossOrigin}, spec.StageRequest},
 }
 
 // webkitRedirectPrefix starts NetworkLoadChecker's sentence for a redirect
@@ -119,7 +170,19 @@ var webkitTypeErrors = []webkitWord{
 	{regexp.MustCompile(`^Invalid header name: '`), []spec.Reason{spec.HeaderInvalid}, spec.StageRequest},
 	{regexp.MustCompile(`^Header '.*' has invalid value: '`), []spec.Reason{spec.HeaderInvalid}, spec.StageRequest},
 	{regexp.MustCompile(`^Request has method '.*' and cannot have a body$`), []spec.Reason{spec.BodyWithGetOrHead}, spec.StageRequest},
+	{regexp.MustCompile(`^Method must be GET, POST or HEAD in no-cors mode\.$`), []spec.Reason{spec.NoCORSMethod}, spec.StageRequest},
+	// The generic message of a failed WebIDL conversion: a header name or
+	// value, or a method, that is no ByteString (a code point above
+	// U+00FF).
+	{regexp.MustCompile(`^Type error$`), []spec.Reason{spec.HeaderInvalid, spec.MethodInvalid}, spec.StageRequest},
 }
+
+// webkitStreamUpload is the message of the NotSupportedError fetch()
+// rejects with for a ReadableStream body: WebKitGTK 2.50 cannot upload a
+// request stream at all (FetchBody; stream uploads began behind a flag in
+// https://bugs.webkit.org/show_bug.cgi?id=319667). Nothing is sent, and
+// no rule of the model is named.
+var webkitStreamUpload = regexp.MustCompile(`^ReadableStream uploading is not supported$`)
 
 // webkitLoadFailed is the message of the TypeError script gets for every
 // failed load, CORS or not.
@@ -153,9 +216,13 @@ func webkitWords(text string) (w webkitWord, ok bool) {
 // webkitTypeError finds the entry for the message of a TypeError fetch()
 // threw.
 func webkitTypeError(msg string) (webkitWord, bool) {
-	msg = strings.TrimSpace(msg)
-	for _, w := range webkitTypeErrors {
-		if w.re.MatchString(msg) {
+	return matchWebKitWord(webkitTypeErrors, strings.TrimSpace(msg))
+}
+
+// matchWebKitWord finds the first entry of list whose sentence is text.
+func matchWebKitWord(list []webkitWord, text string) (webkitWord, bool) {
+	for _, w := range list {
+		if w.re.MatchString(text) {
 			return w, true
 		}
 	}
@@ -164,10 +231,14 @@ func webkitTypeError(msg string) (webkitWord, bool) {
 
 // reasonFor is the reason a verdict states for WebKit's words w when the
 // table expects want: w's only reason; none when w covers several and want
-// is one of them (WebKit's words agree but cannot tell); else the first of
-// w's (they disagree, and the comparison shows it).
+// is one of them (WebKit's words agree but cannot tell), or when w names
+// no rule of the model; else the first of w's (they disagree, and the
+// comparison shows it).
 func (w webkitWord) reasonFor(want spec.Reason) spec.Reason {
-	if len(w.reasons) == 1 {
+	switch len(w.reasons) {
+	case 0:
+		return ""
+	case 1:
 		return w.reasons[0]
 	}
 	for _, r := range w.reasons {
@@ -179,8 +250,12 @@ func (w webkitWord) reasonFor(want spec.Reason) spec.Reason {
 }
 
 // covers names the reasons of an entry that covers several:
-// "WebKit's words cover acao-missing, acao-mismatch".
+// "WebKit's words cover acao-missing, acao-mismatch", or says it names
+// none.
 func (w webkitWord) covers() string {
+	if len(w.reasons) == 0 {
+		return "WebKit's words name no rule of the model"
+	}
 	names := make([]string, len(w.reasons))
 	for i, r := range w.reasons {
 		names[i] = string(r)

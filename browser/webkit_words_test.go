@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/crosscheck-dev/crosscheck/cases"
 	"github.com/crosscheck-dev/crosscheck/spec"
@@ -59,8 +60,22 @@ func TestWebKitWords(t *testing.T) {
 		{"redirect to non-HTTP", `Redirection to URL with a scheme that is not HTTP(S)`, []spec.Reason{spec.RedirectScheme}, rdr},
 		{"ftp", `FTP URLs are disabled`, []spec.Reason{spec.RedirectScheme}, rdr},
 		{"cannot show", "The URL can\u2019t be shown", []spec.Reason{spec.RedirectLocationInvalid, spec.RedirectScheme}, rdr},
+		{"redirect mode error", `Not allowed to follow a redirection while loading https://api.example/__cc/t-1/start`, []spec.Reason{spec.RedirectModeError}, rdr},
+		{"same-origin mode leaves the origin", "Unsafe attempt to load URL https://api.example/__cc/t-1/b from origin https://app.example. Domains, protocols and ports must match.\n",
+			[]spec.Reason{spec.ModeSameOriginCrossOrigin}, ""},
+		{"data: URL without a comma", `Data URL decoding failed`, []spec.Reason{spec.DataURLInvalid}, spec.StageRequest},
 		// DocumentThreadableLoader.cpp checkURLSchemeAsCORSEnabled.
 		{"non-HTTP fetch", `Cross origin requests are only supported for HTTP.`, []spec.Reason{spec.SchemeNotHTTP}, spec.StageRequest},
+		// CachedResourceLoader.cpp canRequest and ThreadableLoader.cpp logError.
+		{"no-cors redirect mode", `No-Cors mode requires follow redirect mode`, []spec.Reason{spec.NoCORSRedirectMode}, spec.StageRequest},
+		{"local resource", `Not allowed to load local resource: blob:https://api.example/0b1e7c4e-5d2a-4f7e-9c1d-000000000002`,
+			[]spec.Reason{spec.BlobURLUnresolved, spec.SchemeNotHTTP}, spec.StageRequest},
+		{"mixed content: no rule of the model", "[blocked] The page at https://app.example/__crosscheck/page requested insecure content from ftp://api.example/file. This content was blocked and must be served over HTTPS.\n",
+			[]spec.Reason{}, spec.StageRequest},
+		{"internal refusal without a description", `Fetch API cannot load https://api.example/__cc/t-1/data.`, []spec.Reason{spec.ModeSameOriginCrossOrigin}, spec.StageRequest},
+		{"XHR's internal refusal", `XMLHttpRequest cannot load blob:https://api.example/0b1e.`, []spec.Reason{spec.ModeSameOriginCrossOrigin}, spec.StageRequest},
+		{"the access-control form names nothing", `Fetch API cannot load https://api.example/__cc/t-1/data due to access control checks.`, nil, ""},
+		{"canRequest's generic refusal names nothing", `Not allowed to request resource`, nil, ""},
 		// Unknown: no reason, not a verdict.
 		{"network error", `Connection terminated unexpectedly`, nil, ""},
 		{"redirect with unknown inner words", `Cross-origin redirection to https://x/ denied by Cross-Origin Resource Sharing policy: something new`, nil, ""},
@@ -73,7 +88,7 @@ func TestWebKitWords(t *testing.T) {
 			if ok != (tt.reasons != nil) {
 				t.Fatalf("webkitWords(%q) ok = %v, want %v", tt.text, ok, tt.reasons != nil)
 			}
-			if diff := cmp.Diff(tt.reasons, w.reasons); diff != "" {
+			if diff := cmp.Diff(tt.reasons, w.reasons, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("webkitWords(%q) reasons mismatch (-want +got):\n%s", tt.text, diff)
 			}
 			if w.stage != tt.stage {
@@ -87,27 +102,34 @@ func TestWebKitWords(t *testing.T) {
 // (FetchRequest.cpp, FetchHeaders.cpp) to the request stage's reasons.
 func TestWebKitTypeErrors(t *testing.T) {
 	tests := []struct {
-		msg    string
-		reason spec.Reason // "": not mapped
+		msg     string
+		reasons []spec.Reason // nil: not mapped
 	}{
-		{"URL is not valid or contains user credentials.", spec.URLCredentials},
-		{"Method is not a valid HTTP token.", spec.MethodInvalid},
-		{"Method is forbidden.", spec.MethodForbidden},
-		{"Invalid header name: 'X Test'", spec.HeaderInvalid},
-		{"Header 'X-Test' has invalid value: 'a\x00b'", spec.HeaderInvalid},
-		{"Request has method 'GET' and cannot have a body", spec.BodyWithGetOrHead},
-		{"Request has method 'HEAD' and cannot have a body", spec.BodyWithGetOrHead},
-		{"Load failed", ""},
-		{"Type error", ""},
+		{"URL is not valid or contains user credentials.", []spec.Reason{spec.URLCredentials}},
+		{"Method is not a valid HTTP token.", []spec.Reason{spec.MethodInvalid}},
+		{"Method is forbidden.", []spec.Reason{spec.MethodForbidden}},
+		{"Invalid header name: 'X Test'", []spec.Reason{spec.HeaderInvalid}},
+		{"Header 'X-Test' has invalid value: 'a\x00b'", []spec.Reason{spec.HeaderInvalid}},
+		{"Request has method 'GET' and cannot have a body", []spec.Reason{spec.BodyWithGetOrHead}},
+		{"Request has method 'HEAD' and cannot have a body", []spec.Reason{spec.BodyWithGetOrHead}},
+		{"Method must be GET, POST or HEAD in no-cors mode.", []spec.Reason{spec.NoCORSMethod}},
+		// A value that is no ByteString fails WebIDL's conversion, whose
+		// message names nothing: a header or a method.
+		{"Type error", []spec.Reason{spec.HeaderInvalid, spec.MethodInvalid}},
+		{"Load failed", nil},
+		{"Type error: something", nil},
 	}
 	for _, tt := range tests {
 		w, ok := webkitTypeError(tt.msg)
-		if ok != (tt.reason != "") {
-			t.Errorf("webkitTypeError(%q) ok = %v, want %v", tt.msg, ok, tt.reason != "")
+		if ok != (tt.reasons != nil) {
+			t.Errorf("webkitTypeError(%q) ok = %v, want %v", tt.msg, ok, tt.reasons != nil)
 			continue
 		}
-		if ok && (len(w.reasons) != 1 || w.reasons[0] != tt.reason || w.stage != spec.StageRequest) {
-			t.Errorf("webkitTypeError(%q) = %v at %q, want %s at request", tt.msg, w.reasons, w.stage, tt.reason)
+		if diff := cmp.Diff(tt.reasons, w.reasons); diff != "" {
+			t.Errorf("webkitTypeError(%q) reasons mismatch (-want +got):\n%s", tt.msg, diff)
+		}
+		if ok && w.stage != spec.StageRequest {
+			t.Errorf("webkitTypeError(%q) stage = %q, want request", tt.msg, w.stage)
 		}
 	}
 }
@@ -126,6 +148,7 @@ func TestWebKitReasonFor(t *testing.T) {
 		{"several, the table's among them: unstated", several, spec.ACAOMismatch, ""},
 		{"several, the table's not among them: the first", several, spec.ACACNotTrue, spec.ACAOMissing},
 		{"several, the table states none: the first", several, "", spec.ACAOMissing},
+		{"none: unstated", webkitWord{}, spec.SchemeNotHTTP, ""},
 	}
 	for _, tt := range tests {
 		if got := tt.w.reasonFor(tt.want); got != tt.got {
@@ -142,6 +165,9 @@ func TestJudgeWebKit(t *testing.T) {
 		Response: cases.Response{Status: 200, Headers: []cases.Header{{"X-A", "1"}, {"Content-Type", "text/plain"}}}}
 	plain := &cases.Case{ID: "t/plain", Response: cases.Response{Status: 200}}
 	failed := JSResult{OK: false, Name: "TypeError", Message: webkitLoadFailed}
+	xhrError := JSResult{OK: false, XHRError: true, Name: "error", Message: "XMLHttpRequest error event"}
+	blob := &cases.Case{ID: "t/blob", Request: cases.Request{URL: "blob:https://app.example/0b1e7c4e"}}
+	unsafe := "Unsafe attempt to load URL https://other.example/x from origin https://app.example. Domains, protocols and ports must match.\n"
 	get := Received{Method: "GET", Scheme: "https", Host: "api.example", Path: "/x", HasOrigin: true, Origin: "https://app.example"}
 	options := Received{Preflight: true, Method: "OPTIONS", Scheme: "https", Host: "api.example", Path: "/x", ACRM: "PUT"}
 	hop1 := get
@@ -196,6 +222,50 @@ func TestJudgeWebKit(t *testing.T) {
 			Observation{JS: JSResult{Name: "TimeoutError", Message: "The operation timed out."}}, cases.Result{}, "", "TimeoutError"},
 		{"an unknown TypeError", plain, cases.Result{},
 			Observation{JS: JSResult{Name: "TypeError", Message: "Something else"}}, cases.Result{}, "", "cannot map"},
+		{"an XMLHttpRequest error event is a network error", plain, cases.Result{Reason: spec.MethodNotAllowed},
+			Observation{JS: xhrError, LoadingFailed: true, ErrorText: "Method PUT is not allowed by Access-Control-Allow-Methods.", Received: []Received{options}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &yes, BlockedAt: spec.StagePreflight, Reason: spec.MethodNotAllowed}, "Method PUT is not allowed by Access-Control-Allow-Methods.", ""},
+		{"an XMLHttpRequest error event without WebKit's words", plain, cases.Result{},
+			Observation{JS: xhrError, DevToolsSent: true, Received: []Received{get}}, cases.Result{}, "", "no loadingFailed"},
+		{"a request stream: no rule of the model", plain, cases.Result{Outcome: spec.Allowed},
+			Observation{JS: JSResult{Name: "NotSupportedError", Message: "ReadableStream uploading is not supported"}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRequest},
+			"NotSupportedError: ReadableStream uploading is not supported (WebKit cannot upload a request stream: reason not compared)", ""},
+		{"another NotSupportedError", plain, cases.Result{},
+			Observation{JS: JSResult{Name: "NotSupportedError", Message: "Something else"}}, cases.Result{}, "", "NotSupportedError"},
+		{"a TypeError whose words cover the table's reason", plain, cases.Result{Reason: spec.HeaderInvalid},
+			Observation{JS: JSResult{Name: "TypeError", Message: "Type error"}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRequest},
+			"TypeError: Type error (WebKit's words cover header-invalid, method-invalid: reason not compared)", ""},
+		{"no-cors method", plain, cases.Result{},
+			Observation{JS: JSResult{Name: "TypeError", Message: "Method must be GET, POST or HEAD in no-cors mode."}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRequest, Reason: spec.NoCORSMethod},
+			"TypeError: Method must be GET, POST or HEAD in no-cors mode.", ""},
+		{"no-cors redirect mode: the first console line that maps", plain, cases.Result{},
+			Observation{JS: failed, Console: []string{"No-Cors mode requires follow redirect mode", "Not allowed to request resource", "Fetch API cannot load https://api.example/x due to access control checks."}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRequest, Reason: spec.NoCORSRedirectMode}, "No-Cors mode requires follow redirect mode", ""},
+		{"mixed content: blocked at the request, no reason", plain, cases.Result{Reason: spec.SchemeNotHTTP},
+			Observation{JS: failed, Console: []string{"[blocked] The page at https://app.example/p requested insecure content from ftp://api.example/file. This content was blocked and must be served over HTTPS.\n", "Not allowed to request resource"}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRequest},
+			"[blocked] The page at https://app.example/p requested insecure content from ftp://api.example/file. This content was blocked and must be served over HTTPS.\n (WebKit's words name no rule of the model: reason not compared)", ""},
+		{"same-origin mode refused in the page", plain, cases.Result{},
+			Observation{JS: failed, Console: []string{"Fetch API cannot load https://api.example/x."}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRequest, Reason: spec.ModeSameOriginCrossOrigin}, "Fetch API cannot load https://api.example/x.", ""},
+		{"same-origin mode redirected away: the stage from the log", redirecting, cases.Result{},
+			Observation{JS: failed, LoadingFailed: true, ErrorText: unsafe, Received: []Received{get}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRedirect, Reason: spec.ModeSameOriginCrossOrigin}, unsafe, ""},
+		{"an unresolved blob: URL fails without words", blob, cases.Result{},
+			Observation{JS: failed, LoadingFailed: true, Console: []string{"Failed to load resource"}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRequest, Reason: spec.BlobURLUnresolved}, "loadingFailed with no errorText for a blob: URL", ""},
+		{"a URL the network process cannot load, fetched itself", plain, cases.Result{},
+			Observation{JS: failed, LoadingFailed: true, ErrorText: "The URL can\u2019t be shown"},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRequest, Reason: spec.SchemeNotHTTP}, "The URL can\u2019t be shown", ""},
+		{"a URL the network process cannot load, redirected to", redirecting, cases.Result{Reason: spec.RedirectScheme},
+			Observation{JS: failed, LoadingFailed: true, ErrorText: "The URL can\u2019t be shown", Received: []Received{get}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRedirect},
+			"The URL can\u2019t be shown (WebKit's words cover redirect-location-invalid, redirect-scheme: reason not compared)", ""},
+		{"an https: URL failing without words is no verdict", plain, cases.Result{},
+			Observation{JS: failed, LoadingFailed: true}, cases.Result{}, "", "cannot map"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
