@@ -122,6 +122,10 @@ var firefoxPrefs = []struct {
 	{"dom.security.https_first", false},
 	{"dom.security.https_first_schemeless", false},
 	{"dom.security.https_only_mode", false},
+	// No spare content process started ahead of need: a run has two
+	// browsers (the second for cases with steps), and a spare each costs
+	// about 45 MB of the run's peak PSS and some of its start.
+	{"dom.ipc.processPrelaunch.enabled", false},
 }
 
 // userJS is the profile's user.js.
