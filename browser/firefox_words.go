@@ -22,13 +22,19 @@ import (
 // more than 20 redirects) has at most the generic CORSDidNotSucceed2: its
 // reason is Firefox's network error code, which only WebDriver BiDi's
 // network events report, and subscribing to those doubles the time
-// Firefox takes per fetch; the verifier leaves such a reason unstated.
+// Firefox takes per fetch; the verifier leaves such a reason unstated. So
+// it is for most rules of request and redirect modes too: Firefox logs
+// nothing for redirect mode "error" (a redirect, or a final 3xx without
+// Location), a no-cors request with redirect mode "error" or "manual", a
+// data: URL that does not parse or a blob: URL it cannot resolve; mode
+// "same-origin" has words of its own (CheckSameOriginError), and a method
+// mode "no-cors" refuses shares the invalid method's TypeError.
 //
 // Firefox's words are coarser than the model in places: one message stands
 // for several of the model's reasons (CORSAllowOriginNotMatchingOrigin for
 // every Access-Control-Allow-Origin value that is not the origin, well
-// formed or not; MSG_INVALID_REQUEST_METHOD for invalid and forbidden
-// methods alike). Each entry lists every reason it stands for: the verdict
+// formed or not; MSG_INVALID_REQUEST_METHOD for invalid, forbidden and
+// no-cors methods alike). Each entry lists every reason it stands for: the verdict
 // takes the table's reason when it is one of them, else the first.
 
 // firefoxWord is one of Firefox's messages and the model's reasons it
