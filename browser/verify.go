@@ -196,9 +196,8 @@ func verifyEngine(ctx context.Context, d Driver, cs []cases.Case, base []Result,
 		}
 	}
 	fmt.Fprintf(logw, "%s: %s, %d cases (%d runnable), case server 127.0.0.1:%d\n", d.Name(), run.Product, len(cs), len(items), srv.port())
-	jobs := append(batches(waiting, opts.BatchSize), batches(plain, opts.BatchSize)...)
-	jobs = append(jobs, batches(loose, opts.BatchSize)...)
-	fatal := runBatches(ctx, sess, srv, jobs, parallel, results)
+	jobs := append(batches(plain, opts.BatchSize), batches(loose, opts.BatchSize)...)
+	fatal := runBatches(ctx, sess, srv, batches(waiting, opts.BatchSize), jobs, opts.Parallel, results)
 	if fatal == nil && len(streams) > 0 && ctx.Err() == nil {
 		fatal = runStreams(ctx, d, env, srv, streams, opts, results)
 	}
@@ -340,37 +339,47 @@ func runStreams(ctx context.Context, d Driver, env *Env, srv *server, items []*i
 	}
 	defer sess.Close()
 	fmt.Fprintf(env.Log, "%s: %d cases with request streams over HTTP/2, case server 127.0.0.1:%d\n", d.Name(), len(items), port)
-	return runBatches(ctx, sess, srv, batches(items, opts.BatchSize), opts.Parallel, results)
+	return runBatches(ctx, sess, srv, nil, batches(items, opts.BatchSize), opts.Parallel, results)
 }
 
-// runBatches runs jobs in sess, parallel at a time, in order of the jobs,
-// and stores each item's verdict in results. Items whose URLs carry no
-// token cannot be told apart from another item fetching the same URL: they
-// run last, one batch at a time. It returns an error only when the browser
+// runBatches runs jobs in sess, parallel at a time, in order, and the
+// waiting jobs (cases whose steps wait) beside them on one more worker, so
+// that their waits overlap the rest of the run. It stores each item's
+// verdict in results. Items whose URLs carry no token cannot be told apart
+// from another item fetching the same URL: their jobs run one at a time
+// after the other jobs (the waiting ones may still be sleeping: they fetch
+// only tokened https URLs). It returns an error only when the browser
 // failed (or ctx ended).
-func runBatches(ctx context.Context, sess Session, srv *server, jobs [][]*item, parallel int, results []Result) error {
-	runBatch := func(batch []*item) error {
-		obs, err := sess.Run(ctx, batch)
-		var be *batchError
-		if errors.As(err, &be) {
-			for _, it := range batch {
-				results[it.index].CouldNotRun = be.msg
-			}
-			return nil
-		}
+func runBatches(ctx context.Context, sess Session, srv *server, waiting, jobs [][]*item, parallel int, results []Result) error {
+	var mu sync.Mutex
+	var fatal error
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return fatal != nil || ctx.Err() != nil
+	}
+	runBatch := func(batch []*item) {
+		err := runOne(ctx, sess, srv, batch, results)
 		if err != nil {
-			return err
-		}
-		for i, it := range batch {
-			o := &obs[i]
-			if it.token != "" {
-				o.Received = srv.received(it.token)
+			mu.Lock()
+			if fatal == nil {
+				fatal = err
 			}
-			r := &results[it.index]
-			r.Observed = o
-			judgeItem(sess, it, o, r)
+			mu.Unlock()
 		}
-		return nil
+	}
+	var wg sync.WaitGroup
+	if len(waiting) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, j := range waiting {
+				if failed() {
+					return
+				}
+				runBatch(j)
+			}
+		}()
 	}
 	var tokened, loose [][]*item
 	for _, j := range jobs {
@@ -381,47 +390,61 @@ func runBatches(ctx context.Context, sess Session, srv *server, jobs [][]*item, 
 		}
 	}
 	queue := make(chan []*item)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var fatal error
+	var workers sync.WaitGroup
 	for range parallel {
-		wg.Add(1)
+		workers.Add(1)
 		go func() {
-			defer wg.Done()
+			defer workers.Done()
 			for job := range queue {
-				if err := runBatch(job); err != nil {
-					mu.Lock()
-					if fatal == nil {
-						fatal = err
-					}
-					mu.Unlock()
-				}
+				runBatch(job)
 			}
 		}()
 	}
-feed:
 	for _, j := range tokened {
-		mu.Lock()
-		f := fatal
-		mu.Unlock()
-		if f != nil {
+		if failed() {
 			break
 		}
-		select {
-		case queue <- j:
-		case <-ctx.Done():
-			break feed
-		}
+		queue <- j
 	}
 	close(queue)
-	wg.Wait()
-	for _, job := range loose {
-		if fatal != nil || ctx.Err() != nil {
+	workers.Wait()
+	for _, j := range loose {
+		if failed() {
 			break
 		}
-		fatal = runBatch(job)
+		runBatch(j)
 	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
 	return fatal
+}
+
+// runOne runs one batch and judges its items. It returns an error only
+// when the browser failed; a batch whose page could not be set up marks
+// its cases as not run.
+func runOne(ctx context.Context, sess Session, srv *server, batch []*item, results []Result) error {
+	obs, err := sess.Run(ctx, batch)
+	var be *batchError
+	if errors.As(err, &be) {
+		for _, it := range batch {
+			results[it.index].CouldNotRun = be.msg
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for i, it := range batch {
+		o := &obs[i]
+		if it.token != "" {
+			o.Received = srv.received(it.token)
+		}
+		r := &results[it.index]
+		r.Observed = o
+		judgeItem(sess, it, o, r)
+	}
+	return nil
 }
 
 // baseResult fills what does not need a browser: the expectations and the
