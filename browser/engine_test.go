@@ -412,11 +412,6 @@ func (e testEngine) benchTable(b *testing.B) {
 	b.ReportMetric(float64(len(tb.Cases)), "cases")
 }
 
-// processesNaming lists the live processes whose command line contains s.
-func processesNaming(s string) []int {
-	return processesMatching(func(cmd []byte) bool { return bytes.Contains(cmd, []byte(s)) })
-}
-
 // pssKB reads a process's proportional set size from smaps_rollup (0 when
 // it is gone or unreadable).
 func pssKB(pid int) int {

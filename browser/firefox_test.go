@@ -138,28 +138,18 @@ func firefoxProcesses(dir string) []int {
 	for _, p := range roots {
 		groups[p] = true
 	}
-	out := append([]int(nil), roots...)
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
+	members := processesWhere("stat", func(pid string, stat []byte) bool {
 		// pid (comm) state ppid pgrp …; comm may hold spaces.
 		i := bytes.LastIndexByte(stat, ')')
 		f := strings.Fields(string(stat[i+1:]))
 		if len(f) < 3 || f[0] == "Z" {
-			continue
+			return false
 		}
-		if pg, _ := strconv.Atoi(f[2]); groups[pg] && !groups[pid] {
-			out = append(out, pid)
-		}
-	}
-	return out
+		p, _ := strconv.Atoi(pid)
+		pg, _ := strconv.Atoi(f[2])
+		return groups[pg] && !groups[p]
+	})
+	return append(roots, members...)
 }
 
 func TestFirefoxCancelMidRunLeavesNothing(t *testing.T) {

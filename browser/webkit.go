@@ -175,10 +175,11 @@ type webkit struct {
 // WebDriver session. On error everything started is stopped again.
 func startWebKit(ctx context.Context, progs webkitPrograms, env *Env) (w *webkit, caps wdCapabilities, err error) {
 	port, cert := env.Port, env.Cert
-	sweepStaleRunDirs()
-	dir, err := os.MkdirTemp("", runDirPrefix+strconv.Itoa(os.Getpid())+"-")
+	// The run directory's name is Chrome's (runDirPrefix): one sweep of
+	// stale ones serves both engines.
+	dir, err := newRunDir(runDirPrefix, killProfileUsers, "home", "cache", "data", "config", "runtime")
 	if err != nil {
-		return nil, caps, fmt.Errorf("run directory: %w", err)
+		return nil, caps, err
 	}
 	w = &webkit{dir: dir, out: &tailBuffer{max: 8 << 10}}
 	defer func() {
@@ -187,11 +188,6 @@ func startWebKit(ctx context.Context, progs webkitPrograms, env *Env) (w *webkit
 			w = nil
 		}
 	}()
-	for _, d := range []string{"home", "cache", "data", "config", "runtime"} {
-		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
-			return w, caps, fmt.Errorf("run directory: %w", err)
-		}
-	}
 	certFile := filepath.Join(dir, "cert.pem")
 	if err := os.WriteFile(certFile, cert.pem(), 0o600); err != nil {
 		return w, caps, fmt.Errorf("certificate file: %w", err)
@@ -580,53 +576,12 @@ func (w *webkit) close() {
 // run marker for dir.
 func markedProcesses(dir string) []int {
 	want := []byte(runEnvMarker + "=" + dir + "\x00")
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	self := os.Getpid()
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !bytes.Contains(append(env, 0), want) {
-			continue
-		}
-		if st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil && isZombie(st) {
-			continue
-		}
-		pids = append(pids, pid)
-	}
-	return pids
+	return processesWithEnv(func(env []byte) bool { return bytes.Contains(append(env, 0), want) })
 }
 
-// isZombie reads the state field of a /proc/<pid>/stat line.
-func isZombie(stat []byte) bool {
-	i := bytes.LastIndexByte(stat, ')')
-	return i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z'
-}
-
-// killMarked SIGKILLs every process carrying the marker for dir, looking
-// again until a few passes in a row find none.
-func killMarked(dir string) {
-	deadline := time.Now().Add(2 * time.Second)
-	for quiet := 0; quiet < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		n := 0
-		for _, pid := range markedProcesses(dir) {
-			if syscall.Kill(pid, syscall.SIGKILL) == nil {
-				n++
-			}
-		}
-		if n == 0 {
-			quiet++
-		} else {
-			quiet = 0
-		}
-	}
-}
+// killMarked SIGKILLs every process carrying the marker for dir (see
+// killAll).
+func killMarked(dir string) { killAll(func() []int { return markedProcesses(dir) }) }
 
 // removeXLeftovers removes the lock file and socket of display when they
 // still belong to the Xvfb that had pid (a killed Xvfb leaves them).

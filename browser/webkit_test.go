@@ -3,9 +3,7 @@ package browser
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -148,24 +146,9 @@ func TestWrongExpectationsDisagreeInWebKit(t *testing.T) {
 
 // webkitProcesses lists the live processes that carry a run marker under
 // dir (Xvfb, MiniBrowser, its helpers, WebKitWebDriver).
-func webkitProcesses(dir string) (procs []int) {
+func webkitProcesses(dir string) []int {
 	want := []byte(runEnvMarker + "=" + dir)
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !bytes.Contains(env, want) {
-			continue
-		}
-		if st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil && isZombie(st) {
-			continue
-		}
-		procs = append(procs, pid)
-	}
-	return procs
+	return processesWithEnv(func(env []byte) bool { return bytes.Contains(env, want) })
 }
 
 // xLocks lists the X servers' lock files in /tmp.
