@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/crosscheck-dev/crosscheck/spec"
 )
 
 // The WebKit engine runs cases in WebKitGTK's MiniBrowser, under an Xvfb
@@ -269,7 +272,7 @@ func webkitCertHosts(authorities []string) []string {
 		h = strings.Trim(h, "[]")
 		if strings.Contains(h, ":") {
 			if ip := net.ParseIP(h); ip != nil {
-				h = urlIPv6(ip)
+				h = spec.SerializeIPv6(netip.AddrFrom16([16]byte(ip.To16())))
 			}
 		}
 		if !seen[h] {
@@ -278,45 +281,6 @@ func webkitCertHosts(authorities []string) []string {
 		}
 	}
 	return out
-}
-
-// urlIPv6 serializes an IPv6 address as the URL Standard does: eight
-// lowercase hex pieces, the first longest run of two or more zero pieces
-// compressed to "::".
-func urlIPv6(ip net.IP) string {
-	ip = ip.To16()
-	var pieces [8]uint16
-	for i := range pieces {
-		pieces[i] = uint16(ip[2*i])<<8 | uint16(ip[2*i+1])
-	}
-	start, length := -1, 1
-	for i := 0; i < 8; {
-		if pieces[i] != 0 {
-			i++
-			continue
-		}
-		j := i
-		for j < 8 && pieces[j] == 0 {
-			j++
-		}
-		if j-i > length {
-			start, length = i, j-i
-		}
-		i = j
-	}
-	var b strings.Builder
-	for i := 0; i < 8; i++ {
-		if i == start {
-			b.WriteString("::")
-			i += length - 1
-			continue
-		}
-		if i > 0 && i != start+length {
-			b.WriteByte(':')
-		}
-		b.WriteString(strconv.FormatUint(uint64(pieces[i]), 16))
-	}
-	return b.String()
 }
 
 // command prepares a process of the run: its own process group, killed
