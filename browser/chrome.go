@@ -1,17 +1,12 @@
 package browser
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -46,19 +41,7 @@ var candidates = []string{
 // when set (it must exist), else the first of the usual names found. The
 // error wraps ErrNoChromium and says how to install it.
 func FindChromium() (string, error) {
-	if p := os.Getenv(ChromiumEnv); p != "" {
-		found, err := exec.LookPath(p)
-		if err != nil {
-			return "", fmt.Errorf("%w: %s=%s: %v; %s", ErrNoChromium, ChromiumEnv, p, err, InstallHint)
-		}
-		return found, nil
-	}
-	for _, c := range candidates {
-		if found, err := exec.LookPath(c); err == nil {
-			return found, nil
-		}
-	}
-	return "", fmt.Errorf("%w (looked for %s); %s", ErrNoChromium, strings.Join(candidates, ", "), InstallHint)
+	return findBrowser(ChromiumEnv, candidates, ErrNoChromium, InstallHint)
 }
 
 // runDirPrefix starts the name of every run's private directory under the
@@ -95,10 +78,9 @@ type chromeConfig struct {
 // startChrome launches Chromium and opens its first tab. The browser lives
 // until close is called or parent ends.
 func startChrome(parent context.Context, cfg chromeConfig) (*chrome, error) {
-	sweepStaleRunDirs()
-	dir, err := os.MkdirTemp("", runDirPrefix+strconv.Itoa(os.Getpid())+"-")
+	dir, err := newRunDir(runDirPrefix, killProfileUsers)
 	if err != nil {
-		return nil, fmt.Errorf("run directory: %w", err)
+		return nil, err
 	}
 	c := &chrome{dir: dir, profile: filepath.Join(dir, "profile"), out: &tailBuffer{max: 8 << 10}}
 	tmp := dir // Chrome's TMPDIR: its singleton socket directory goes here
@@ -168,80 +150,12 @@ func (c *chrome) close() {
 // killUsing SIGKILLs every process whose command line names profile as its
 // user data directory (Chrome passes it to all its children), looking again
 // until a few passes in a row find none.
-func killUsing(profile string) {
-	want := []byte("--user-data-dir=" + profile)
-	deadline := time.Now().Add(2 * time.Second)
-	for quiet := 0; quiet < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		n := 0
-		for _, pid := range processesMatching(func(cmdline []byte) bool { return bytes.Contains(cmdline, want) }) {
-			if syscall.Kill(pid, syscall.SIGKILL) == nil {
-				n++
-			}
-		}
-		if n == 0 {
-			quiet++
-		} else {
-			quiet = 0
-		}
-	}
-}
+func killUsing(profile string) { killNaming("--user-data-dir=" + profile) }
 
-// processesMatching lists the live (not zombie) processes whose command
-// line satisfies match. It finds nothing where /proc does not exist.
-func processesMatching(match func(cmdline []byte) bool) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	self := os.Getpid()
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
-			continue
-		}
-		cmd, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || len(cmd) == 0 || !match(cmd) {
-			continue
-		}
-		pids = append(pids, pid)
-	}
-	return pids
-}
-
-// sweepStaleRunDirs removes run directories left by runs whose process no
-// longer exists (killed with SIGKILL, so no cleanup ran).
-func sweepStaleRunDirs() {
-	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), runDirPrefix+"*"))
-	for _, m := range matches {
-		rest := strings.TrimPrefix(filepath.Base(m), runDirPrefix)
-		pidText, _, ok := strings.Cut(rest, "-")
-		pid, err := strconv.Atoi(pidText)
-		if !ok || err != nil || pid == os.Getpid() || processAlive(pid) {
-			continue
-		}
-		killUsing(filepath.Join(m, "profile"))
-		os.RemoveAll(m)
-	}
-}
-
-func processAlive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
-}
-
-// removeAllRetry removes dir, retrying briefly: a dying Chrome child can
-// still create files in it for a moment.
-func removeAllRetry(dir string) {
-	for i := 0; i < 20; i++ {
-		if err := os.RemoveAll(dir); err == nil {
-			if _, err := os.Stat(dir); os.IsNotExist(err) {
-				return
-			}
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-}
+// killProfileUsers kills the processes that use the Chrome profile of the
+// run directory dir (see killUsing). It is what the sweep of stale
+// runDirPrefix directories kills, Chrome's and WebKit's alike.
+func killProfileUsers(dir string) { killUsing(filepath.Join(dir, "profile")) }
 
 // tailBuffer keeps the last max bytes written to it.
 type tailBuffer struct {

@@ -78,21 +78,12 @@ var sameOriginRedirect = regexp.MustCompile(`Unsafe attempt to load URL .* Domai
 // with no CorsError, a timeout, a CorsError the model has no reason for):
 // the case could not be run.
 func judgeChrome(c *cases.Case, want cases.Result, o *Observation) (Verdict, error) {
-	var v Verdict
-	pre, lastHop := logSummary(o.Received)
-	v.Preflight = &pre
-	if o.JS.OK {
-		v.Outcome = spec.Allowed
-		v.Hop = len(c.Redirects)
-		v.ExposedHeaders = exposedNames(o.JS.Headers, c.Response.Headers)
+	v, allowed := judgeStart(c, o)
+	if allowed {
 		return v, nil
 	}
-	v.Outcome = spec.Blocked
-	v.Hop = lastHop
-	// A network error: fetch()'s "Failed to fetch", or an XMLHttpRequest's
-	// error event. Anything else was thrown before a request was made.
-	networkError := o.JS.XHRError || o.JS.Name == "TypeError" && o.JS.Message == failedToFetch
-	if !networkError {
+	lastHop := v.Hop // the hop of the last actual request received
+	if !o.JS.networkError(failedToFetch) {
 		if !requestErrorNames[o.JS.Name] {
 			return v, fmt.Errorf("fetch rejected with %s: %s", o.JS.Name, o.JS.Message)
 		}

@@ -46,19 +46,7 @@ var firefoxCandidates = []string{
 // when set (it must exist), else the first of the usual names found. The
 // error wraps ErrNoFirefox and says how to install it.
 func FindFirefox() (string, error) {
-	if p := os.Getenv(FirefoxEnv); p != "" {
-		found, err := exec.LookPath(p)
-		if err != nil {
-			return "", fmt.Errorf("%w: %s=%s: %v; %s", ErrNoFirefox, FirefoxEnv, p, err, FirefoxInstallHint)
-		}
-		return found, nil
-	}
-	for _, c := range firefoxCandidates {
-		if found, err := exec.LookPath(c); err == nil {
-			return found, nil
-		}
-	}
-	return "", fmt.Errorf("%w (looked for %s); %s", ErrNoFirefox, strings.Join(firefoxCandidates, ", "), FirefoxInstallHint)
+	return findBrowser(FirefoxEnv, firefoxCandidates, ErrNoFirefox, FirefoxInstallHint)
 }
 
 // firefoxDirPrefix starts the name of every Firefox run's private directory
@@ -191,19 +179,14 @@ var bidiListening = regexp.MustCompile(`WebDriver BiDi listening on (ws://\S+)`)
 // The browser lives until close is called; if this process dies, the
 // kernel kills it (Pdeathsig) and its children see their parent go.
 func startFirefox(ctx context.Context, cfg firefoxConfig) (*firefox, error) {
-	sweepStaleFirefoxDirs()
-	dir, err := os.MkdirTemp("", firefoxDirPrefix+strconv.Itoa(os.Getpid())+"-")
+	// The sweep kills what names a stale run's directory (the crash
+	// helper starts a session of its own, see close).
+	dir, err := newRunDir(firefoxDirPrefix, killNaming, "profile", "home", "tmp")
 	if err != nil {
-		return nil, fmt.Errorf("run directory: %w", err)
+		return nil, err
 	}
 	f := &firefox{dir: dir, profile: filepath.Join(dir, "profile"), out: &tailBuffer{max: 8 << 10}, exited: make(chan struct{})}
 	home, tmp := filepath.Join(dir, "home"), filepath.Join(dir, "tmp")
-	for _, d := range []string{f.profile, home, tmp} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("run directory: %w", err)
-		}
-	}
 	files := map[string][]byte{
 		"user.js":           userJS(),
 		"cert_override.txt": certOverrides(cfg.cert, cfg.authorities),
@@ -345,41 +328,4 @@ func (f *firefox) close() {
 		}
 		removeAllRetry(f.dir)
 	})
-}
-
-// killNaming SIGKILLs every process whose command line names dir, looking
-// again until a few passes in a row find none.
-func killNaming(dir string) {
-	want := []byte(dir)
-	deadline := time.Now().Add(2 * time.Second)
-	for quiet := 0; quiet < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		n := 0
-		for _, pid := range processesMatching(func(cmdline []byte) bool { return bytes.Contains(cmdline, want) }) {
-			if syscall.Kill(pid, syscall.SIGKILL) == nil {
-				n++
-			}
-		}
-		if n == 0 {
-			quiet++
-		} else {
-			quiet = 0
-		}
-	}
-}
-
-// sweepStaleFirefoxDirs removes the run directories of runs whose process
-// no longer exists (killed with SIGKILL, so no cleanup ran), and any
-// process still naming them.
-func sweepStaleFirefoxDirs() {
-	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), firefoxDirPrefix+"*"))
-	for _, m := range matches {
-		rest := strings.TrimPrefix(filepath.Base(m), firefoxDirPrefix)
-		pidText, _, ok := strings.Cut(rest, "-")
-		pid, err := strconv.Atoi(pidText)
-		if !ok || err != nil || pid == os.Getpid() || processAlive(pid) {
-			continue
-		}
-		killNaming(m)
-		os.RemoveAll(m)
-	}
 }

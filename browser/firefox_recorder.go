@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -41,34 +40,19 @@ const firefoxMarkSteps = `(() => {
 })();`
 
 // firefoxRecorder collects Firefox's error-level console messages
-// (log.entryAdded), keyed by case run like recorder (the case token in
-// the URL each message names, or the whole URL for URLs without one) and
-// by step (the page's step markers).
+// (log.entryAdded) by case run (the case token in the URL each message
+// names, or the whole URL for URLs without one) and step (caseLogs; the
+// page's step markers start the steps).
 type firefoxRecorder struct {
-	mu   sync.Mutex
-	cond *sync.Cond
-	logs map[string]*firefoxLog // keys registered by track
-	last time.Time              // when the last message for a tracked key came
-}
+	stepRecorder[[]string] // the messages of each step
 
-// firefoxLog is what Firefox said about one case run, step by step.
-type firefoxLog struct {
-	cur   int        // the step under way: the last marker's
-	steps [][]string // messages per step, grown as steps start
+	last time.Time // when the last message for a tracked key came
 }
 
 func newFirefoxRecorder() *firefoxRecorder {
-	r := &firefoxRecorder{logs: map[string]*firefoxLog{}}
-	r.cond = sync.NewCond(&r.mu)
+	r := &firefoxRecorder{}
+	r.init()
 	return r
-}
-
-// track registers a key with no messages; messages for unregistered keys
-// are dropped.
-func (r *firefoxRecorder) track(key string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.logs[key] = &firefoxLog{steps: [][]string{nil}}
 }
 
 // event handles one BiDi event; it runs in the connection's read loop.
@@ -88,47 +72,20 @@ func (r *firefoxRecorder) event(method string, params json.RawMessage) {
 	defer r.mu.Unlock()
 	if e.Type == "console" {
 		if sig, ok := strings.CutPrefix(e.Text, firefoxStepMarker); ok {
-			if token, n, ok := stepSignal(sig); ok {
-				if l := r.logs[token]; l != nil {
-					l.cur = n
-					for len(l.steps) <= n {
-						l.steps = append(l.steps, nil)
-					}
-				}
-			}
+			r.logs.startStep(sig)
 		}
 		return
 	}
 	if e.Level != "error" {
 		return
 	}
-	if k := r.keyInText(e.Text); k != "" {
+	if k := r.logs.keyInText(e.Text); k != "" {
 		l := r.logs[k]
-		l.steps[l.cur] = append(l.steps[l.cur], e.Text)
+		msgs := l.step(l.cur)
+		*msgs = append(*msgs, e.Text)
 		r.last = time.Now()
 		r.cond.Broadcast()
 	}
-}
-
-// keyInText finds the key of a tracked case run whose URL text mentions.
-func (r *firefoxRecorder) keyInText(text string) string {
-	if i := strings.Index(text, casePrefix); i >= 0 {
-		if k := keyOf(text[i:]); r.logs[k] != nil {
-			return k
-		}
-	}
-	for k := range r.logs {
-		if u, ok := strings.CutPrefix(k, "url:"); ok && strings.Contains(text, u) {
-			return k
-		}
-	}
-	return ""
-}
-
-// stepKey names one step of a case run.
-type stepKey struct {
-	key  string
-	step int
 }
 
 // wait blocks until every step in want has a message, or no message for a
@@ -138,11 +95,6 @@ func (r *firefoxRecorder) wait(ctx context.Context, want []stepKey, from time.Ti
 	if len(want) == 0 {
 		return
 	}
-	wake := func() {
-		r.mu.Lock()
-		r.cond.Broadcast()
-		r.mu.Unlock()
-	}
 	tick := time.NewTicker(quiet / 4)
 	defer tick.Stop()
 	done := make(chan struct{})
@@ -151,13 +103,13 @@ func (r *firefoxRecorder) wait(ctx context.Context, want []stepKey, from time.Ti
 		for {
 			select {
 			case <-tick.C:
-				wake()
+				r.wake()
 			case <-done:
 				return
 			}
 		}
 	}()
-	stopCtx := context.AfterFunc(ctx, wake)
+	stopCtx := context.AfterFunc(ctx, r.wake)
 	defer stopCtx()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -175,7 +127,7 @@ func (r *firefoxRecorder) wait(ctx context.Context, want []stepKey, from time.Ti
 		}
 		pending := false
 		for _, w := range want {
-			if l := r.logs[w.key]; l != nil && (w.step >= len(l.steps) || len(l.steps[w.step]) == 0) {
+			if l := r.logs[w.key]; l != nil && (w.step >= len(l.steps) || len(*l.steps[w.step]) == 0) {
 				pending = true
 				break
 			}
@@ -198,9 +150,9 @@ func (r *firefoxRecorder) get(key string, n int) (all []string, steps [][]string
 		return nil, steps
 	}
 	for i, m := range l.steps {
-		all = append(all, m...)
+		all = append(all, *m...)
 		if i < n {
-			steps[i] = append([]string(nil), m...)
+			steps[i] = append([]string(nil), *m...)
 		}
 	}
 	return all, steps

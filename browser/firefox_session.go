@@ -436,7 +436,7 @@ func (s *firefoxSession) run(ctx context.Context, b *firefoxBrowser, t *firefoxT
 // error (which a CORS failure is): fetch() rejected with Firefox's
 // NetworkError, or an XMLHttpRequest fired its error event.
 func firefoxFailedOnNetwork(r JSResult) bool {
-	return !r.OK && (r.XHRError || r.Name == "TypeError" && r.Message == firefoxNetworkError)
+	return !r.OK && r.networkError(firefoxNetworkError)
 }
 
 // firefoxQuiet is how long Firefox must log nothing about a batch's failed

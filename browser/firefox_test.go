@@ -19,30 +19,6 @@ import (
 	"github.com/crosscheck-dev/crosscheck/spec"
 )
 
-// verifyFirefox runs cases in Firefox with a deadline and returns
-// Firefox's run.
-func verifyFirefox(t testing.TB, cs []cases.Case) (*Report, *Run) {
-	t.Helper()
-	firefoxBin(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	rep, err := Verify(ctx, cs, Options{Engines: []string{firefoxName}})
-	if err != nil {
-		t.Fatalf("Verify: %v", err)
-	}
-	if len(rep.Runs) != 1 || rep.Runs[0].Engine != firefoxName {
-		t.Fatalf("Verify ran %d engines, want firefox only", len(rep.Runs))
-	}
-	run := rep.Runs[0]
-	if len(run.Results) != len(cs) {
-		t.Fatalf("%d results for %d cases", len(run.Results), len(cs))
-	}
-	if v, err := cases.ParseVersion(run.Version); err != nil || v.Major() < 100 || !strings.HasPrefix(run.Product, "Firefox/") {
-		t.Errorf("run version %q (product %q) is not a Firefox version", run.Version, run.Product)
-	}
-	return rep, run
-}
-
 // TestEmbeddedTableInFirefox replays crosscheck's whole table, the
 // verifier's fixtures and the planted disagreements in one Firefox (its
 // start is the run's biggest cost). A failure of the table is a finding:
@@ -57,7 +33,7 @@ func TestEmbeddedTableInFirefox(t *testing.T) {
 	planted := load(t, filepath.Join("testdata", "planted-firefox.json"))
 	steps := load(t, filepath.Join("testdata", "firefox-steps.json"))
 	all := append(append(append(append([]cases.Case(nil), tb.Cases...), fixtures...), planted...), steps...)
-	rep, run := verifyFirefox(t, all)
+	rep, run := firefoxUnderTest.verify(t, all)
 	byID := map[string]Result{}
 	for _, r := range run.Results {
 		byID[r.ID] = r
@@ -144,30 +120,10 @@ func checkPlantedFirefox(t *testing.T, rep *Report, byID map[string]Result, plan
 			t.Errorf("unexpected case %s", c.Name())
 			continue
 		}
-		if r.CouldNotRun != "" {
-			t.Errorf("%s: could not run: %s", r.ID, r.CouldNotRun)
-			continue
-		}
-		if diff := cmp.Diff(w, r.DiffFields); diff != "" {
-			t.Errorf("%s: DiffFields mismatch (-want +got):\n%s\nbrowser diff:\n%s", r.ID, diff, r.BrowserDiff)
-		}
-		if r.BrowserAgrees != (w == nil) {
-			t.Errorf("%s: BrowserAgrees = %v, want %v", r.ID, r.BrowserAgrees, w == nil)
-		}
+		checkPlanted(t, r, w)
 	}
-	if code := rep.ExitCode(); code != ExitDisagree {
-		t.Errorf("ExitCode() = %d, want %d", code, ExitDisagree)
-	}
-	var out bytes.Buffer
-	if err := rep.WriteText(&out); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []string{"DISAGREE firefox ", "planted/words", "differs on: reason", "differs on: sent"} {
-		if !strings.Contains(out.String(), s) {
-			t.Errorf("text report lacks %q", s)
-		}
-	}
-	if strings.Contains(out.String(), "right/agrees") {
+	out := checkDisagreeText(t, rep, "DISAGREE firefox ", "planted/words", "differs on: reason", "differs on: sent")
+	if strings.Contains(out, "right/agrees") {
 		t.Error("text report lists the agreeing case right/agrees")
 	}
 }
@@ -177,63 +133,37 @@ func checkPlantedFirefox(t *testing.T, rep *Report, byID map[string]Result, plan
 // helper) and every process in their process groups (content processes
 // name neither the profile nor the run directory).
 func firefoxProcesses(dir string) []int {
-	roots := processesMatching(func(cmd []byte) bool { return bytes.Contains(cmd, []byte(dir)) })
+	roots := processesNaming(dir)
 	groups := map[int]bool{}
 	for _, p := range roots {
 		groups[p] = true
 	}
-	out := append([]int(nil), roots...)
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
+	members := processesWhere("stat", func(pid string, stat []byte) bool {
 		// pid (comm) state ppid pgrp …; comm may hold spaces.
 		i := bytes.LastIndexByte(stat, ')')
 		f := strings.Fields(string(stat[i+1:]))
 		if len(f) < 3 || f[0] == "Z" {
-			continue
+			return false
 		}
-		if pg, _ := strconv.Atoi(f[2]); groups[pg] && !groups[pid] {
-			out = append(out, pid)
-		}
-	}
-	return out
+		p, _ := strconv.Atoi(pid)
+		pg, _ := strconv.Atoi(f[2])
+		return groups[pg] && !groups[p]
+	})
+	return append(roots, members...)
 }
 
 func TestFirefoxCancelMidRunLeavesNothing(t *testing.T) {
-	firefoxBin(t)
-	tmp := shortTempDir(t)
-	t.Setenv("TMPDIR", tmp) // the run directory: profile, HOME and TMPDIR of the browser
-	tb, err := cases.Embedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	var mu sync.Mutex
 	seen := map[int]bool{}
-	started := make(chan struct{})
-	trig := &logTrigger{fn: func() { close(started) }}
-	go func() {
-		<-started // the browser runs: Verify logs its first line then
-		for _, p := range firefoxProcesses(tmp) {
+	// The run directory (profile, HOME and TMPDIR of the browser) goes in
+	// tmp.
+	tmp, _ := firefoxUnderTest.cancelMidRun(t, func(dir string) {
+		for _, p := range firefoxProcesses(dir) {
 			mu.Lock()
 			seen[p] = true
 			mu.Unlock()
 		}
-		time.Sleep(300 * time.Millisecond) // into the batches
-		cancel()
-	}()
-	_, err = Verify(ctx, tb.Cases, Options{Engines: []string{firefoxName}, Log: trig})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("Verify error = %v, want context.Canceled", err)
-	}
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if len(seen) < 2 {
@@ -257,12 +187,7 @@ func TestFirefoxCancelMidRunLeavesNothing(t *testing.T) {
 // parent, which is not this process's concern).
 func zombie(pid int) bool {
 	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	i := bytes.LastIndexByte(stat, ')')
-	f := strings.Fields(string(stat[i+1:]))
-	return len(f) > 0 && f[0] == "Z"
+	return err != nil || isZombie(stat)
 }
 
 func TestFindFirefoxEnv(t *testing.T) {
@@ -316,63 +241,9 @@ func TestCertAuthorities(t *testing.T) {
 // iteration, its start and shutdown included, and reports cases per
 // second, wall time per run, the start (until the first case can run) and
 // the peak proportional set size (PSS) of this process plus every Firefox
-// process (both browsers), sampled from /proc every 250 ms: reading
-// smaps_rollup walks a process's memory map under its lock, and sampling
-// Firefox's dozen processes every 20 ms doubled the run it measured (23 s
-// against 12 s), while the peak it found was no higher.
-func BenchmarkEmbeddedTableFirefox(b *testing.B) {
-	firefoxBin(b)
-	tmp := shortTempDir(b)
-	b.Setenv("TMPDIR", tmp)
-	tb, err := cases.Embedded()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stop := make(chan struct{})
-	peak := make(chan int)
-	go func() {
-		max := 0
-		tick := time.NewTicker(250 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				peak <- max
-				return
-			case <-tick.C:
-				sum := pssKB(os.Getpid())
-				for _, p := range firefoxProcesses(tmp) {
-					sum += pssKB(p)
-				}
-				if sum > max {
-					max = sum
-				}
-			}
-		}
-	}()
-	start := time.Now()
-	runs := 0
-	var startup time.Duration
-	for b.Loop() {
-		t0 := time.Now()
-		first := &logTrigger{fn: func() { startup += time.Since(t0) }}
-		rep, err := Verify(context.Background(), tb.Cases, Options{Engines: []string{firefoxName}, Log: first})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if agree, _, _ := rep.Runs[0].Counts(); agree != len(tb.Cases) {
-			b.Fatalf("%d of %d cases agree", agree, len(tb.Cases))
-		}
-		runs++
-	}
-	elapsed := time.Since(start)
-	close(stop)
-	b.ReportMetric(float64(len(tb.Cases)*runs)/elapsed.Seconds(), "cases/s")
-	b.ReportMetric(float64(elapsed.Milliseconds())/float64(runs), "ms/run")
-	b.ReportMetric(float64(startup.Milliseconds())/float64(runs), "ms-start")
-	b.ReportMetric(float64(<-peak)/1024, "peak-PSS-MB")
-	b.ReportMetric(float64(len(tb.Cases)), "cases")
-}
+// process (both browsers), sampled from /proc every 250 ms (see
+// firefoxUnderTest.pssEvery).
+func BenchmarkEmbeddedTableFirefox(b *testing.B) { firefoxUnderTest.benchTable(b) }
 
 // TestFirefoxTrustsOnlyTheOverriddenAuthorities starts Firefox trusting the
 // run's certificate for app.example:443 alone: a fetch from that page to
@@ -380,7 +251,7 @@ func BenchmarkEmbeddedTableFirefox(b *testing.B) {
 // fail before any request reaches the server, while one to app.example
 // itself succeeds. The trust is per host and port, not browser-wide.
 func TestFirefoxTrustsOnlyTheOverriddenAuthorities(t *testing.T) {
-	firefoxBin(t)
+	firefoxUnderTest.need(t)
 	hosts := []string{"api.example", "app.example"}
 	cert, err := newCertificate(hosts)
 	if err != nil {

@@ -20,20 +20,11 @@ const firefoxNetworkError = "NetworkError when attempting to fetch resource."
 // CORSDidNotSucceed2), the verdict has no reason and the reason is not
 // compared. The error says why the observation is not a CORS verdict.
 func judgeFirefox(c *cases.Case, want cases.Result, o *Observation) (Verdict, error) {
-	var v Verdict
-	pre, lastHop := logSummary(o.Received)
-	v.Preflight = &pre
-	if o.JS.OK {
-		v.Outcome = spec.Allowed
-		v.Hop = len(c.Redirects)
-		v.ExposedHeaders = exposedNames(o.JS.Headers, c.Response.Headers)
+	v, allowed := judgeStart(c, o)
+	if allowed {
 		return v, nil
 	}
-	v.Outcome = spec.Blocked
-	v.Hop = lastHop
-	// A network error: fetch()'s NetworkError, or an XMLHttpRequest's
-	// error event. Anything else was thrown before a request was made.
-	if !firefoxFailedOnNetwork(o.JS) {
+	if !o.JS.networkError(firefoxNetworkError) {
 		if !requestErrorNames[o.JS.Name] {
 			return v, fmt.Errorf("the request failed with %s: %s", o.JS.Name, o.JS.Message)
 		}
@@ -58,7 +49,7 @@ func judgeFirefox(c *cases.Case, want cases.Result, o *Observation) (Verdict, er
 		v.Reason = w.pick(want.Reason)
 		v.BlockedAt = w.stage
 		if v.BlockedAt == "" {
-			v.BlockedAt = firefoxStage(c, o.Received)
+			v.BlockedAt = lastStage(c, o.Received)
 		}
 		if v.Reason == spec.SchemeNotHTTP && v.BlockedAt == spec.StageRedirect {
 			v.Reason = spec.RedirectScheme // Firefox's word covers both
@@ -69,28 +60,10 @@ func judgeFirefox(c *cases.Case, want cases.Result, o *Observation) (Verdict, er
 	// checks (a refused redirect, too many redirects, a ws: URL) or on the
 	// network. Firefox's console names no rule for it; the stage is what
 	// the case server's log shows.
-	v.BlockedAt = firefoxStage(c, o.Received)
+	v.BlockedAt = lastStage(c, o.Received)
 	v.Words = strings.Join(o.Console, " ")
 	if v.Words == "" {
 		v.Words = o.JS.Name + ": " + o.JS.Message + " (no console message)"
 	}
 	return v, nil
-}
-
-// firefoxStage is the stage of a block that Firefox's words leave open,
-// from what the case server received: nothing means the request stage; a
-// preflight last means the preflight; an actual request last, the redirect
-// it answered or the final response.
-func firefoxStage(c *cases.Case, rs []Received) spec.Stage {
-	if len(rs) == 0 {
-		return spec.StageRequest
-	}
-	last := rs[len(rs)-1]
-	switch {
-	case last.Preflight:
-		return spec.StagePreflight
-	case last.Hop < len(c.Redirects):
-		return spec.StageRedirect
-	}
-	return spec.StageResponse
 }

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bufio"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -104,7 +103,7 @@ func TestFirefoxWordsReasonsKnown(t *testing.T) {
 // maps it to the entry of the same key, and that every CORS template of
 // the file has an entry: a template Firefox renames or adds fails here.
 func TestFirefoxWordsCoverSecurityProperties(t *testing.T) {
-	exe := firefoxBin(t)
+	exe := firefoxUnderTest.need(t)
 	real, err := filepath.EvalSymlinks(exe)
 	if err != nil {
 		t.Fatal(err)
@@ -187,20 +186,6 @@ func readOmniProperties(t *testing.T, omni string, names ...string) map[string]s
 		}
 	}
 	return out
-}
-
-// firefoxBin returns the Firefox to test with. Without one the test fails
-// in CI (CI=true) and is skipped, loudly, elsewhere.
-func firefoxBin(t testing.TB) string {
-	t.Helper()
-	p, err := FindFirefox()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and %v", err)
-		}
-		t.Skipf("SKIPPING the Firefox tests — %v", err)
-	}
-	return p
 }
 
 func TestJudgeFirefox(t *testing.T) {

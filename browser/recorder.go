@@ -1,9 +1,6 @@
 package browser
 
 import (
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	cdplog "github.com/chromedp/cdproto/log"
@@ -31,68 +28,18 @@ type netLog struct {
 
 func (n *netLog) terminal() bool { return n.finished || n.failed }
 
-// recorder collects DevTools Network events of every tab, keyed by case run
-// (the token in the URL path, or the whole URL for URLs without one) and
-// step: the page's step signal for a case (a request for
-// /__crosscheck/step/<token>/<n>) starts step n, and every request the tab
-// sends for the case after it belongs to that step. Its handlers run in the
-// tabs' read loops: they never block and never send commands.
+// recorder collects DevTools Network events of every tab, by case run and
+// step (caseLogs): every request a tab sends for a case after the case's
+// step signal belongs to that step. Its handlers run in the tabs' read
+// loops: they never block and never send commands.
 type recorder struct {
-	mu   sync.Mutex
-	cond *sync.Cond
-	logs map[string]*caseLog // keys registered by track
-}
-
-// caseLog is what DevTools reported for one case run, step by step.
-type caseLog struct {
-	cur   int       // the step under way
-	steps []*netLog // grown as steps start
-}
-
-// step returns the log of step n, adding empty ones up to it.
-func (c *caseLog) step(n int) *netLog {
-	for len(c.steps) <= n {
-		c.steps = append(c.steps, &netLog{})
-	}
-	return c.steps[n]
+	stepRecorder[netLog]
 }
 
 func newRecorder() *recorder {
-	r := &recorder{logs: map[string]*caseLog{}}
-	r.cond = sync.NewCond(&r.mu)
+	r := &recorder{}
+	r.init()
 	return r
-}
-
-// track registers a key; events for unregistered keys are ignored.
-func (r *recorder) track(key string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.logs[key] = &caseLog{}
-}
-
-// stepSignal parses the URL of a step signal: the case's token and the
-// step that starts.
-func stepSignal(url string) (token string, step int, ok bool) {
-	i := strings.Index(url, stepPrefix)
-	if i < 0 {
-		return "", 0, false
-	}
-	token, n, _ := strings.Cut(url[i+len(stepPrefix):], "/")
-	step, err := strconv.Atoi(n)
-	return token, step, err == nil && step >= 0
-}
-
-// keyOf is the recorder key of a request URL: the case token when the path
-// has one, else "url:" and the URL.
-func keyOf(url string) string {
-	if i := strings.Index(url, casePrefix); i >= 0 {
-		t := url[i+len(casePrefix):]
-		if j := strings.IndexAny(t, "/?#"); j >= 0 {
-			t = t[:j]
-		}
-		return t
-	}
-	return "url:" + url
 }
 
 // reqInfo is what a tab knows about one DevTools request id.
@@ -114,10 +61,7 @@ func (r *recorder) handler() func(ev any) {
 			if ev.Request == nil {
 				return
 			}
-			if token, n, ok := stepSignal(ev.Request.URL); ok {
-				if c := r.logs[token]; c != nil {
-					c.cur = n
-				}
+			if _, ok := r.logs.startStep(ev.Request.URL); ok {
 				return
 			}
 			info, known := ids[ev.RequestID]
@@ -162,7 +106,7 @@ func (r *recorder) handler() func(ev any) {
 			if info, ok := ids[ev.Entry.NetworkRequestID]; ok {
 				key, step = info.key, info.step
 			} else {
-				key = r.keyInText(ev.Entry.Text)
+				key = r.logs.keyInText(ev.Entry.Text)
 			}
 			if c := r.logs[key]; c != nil {
 				if step < 0 {
@@ -182,30 +126,11 @@ func (r *recorder) handler() func(ev any) {
 	}
 }
 
-// keyInText finds the key of a tracked request whose URL text mentions.
-func (r *recorder) keyInText(text string) string {
-	if i := strings.Index(text, casePrefix); i >= 0 {
-		if k := keyOf(text[i:]); r.logs[k] != nil {
-			return k
-		}
-	}
-	for k := range r.logs {
-		if u, ok := strings.CutPrefix(k, "url:"); ok && strings.Contains(text, u) {
-			return k
-		}
-	}
-	return ""
-}
-
 // wait blocks until every key in keys whose actual request was sent has a
 // terminal event, or until the deadline. (A fetch promise can settle before
 // loadingFailed reaches us.)
 func (r *recorder) wait(keys []string, deadline time.Time) {
-	stop := time.AfterFunc(time.Until(deadline), func() {
-		r.mu.Lock()
-		r.cond.Broadcast()
-		r.mu.Unlock()
-	})
+	stop := time.AfterFunc(time.Until(deadline), r.wake)
 	defer stop.Stop()
 	r.mu.Lock()
 	defer r.mu.Unlock()

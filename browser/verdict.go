@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/crosscheck-dev/crosscheck/cases"
+	"github.com/crosscheck-dev/crosscheck/spec"
 )
 
 // JSResult is what the page's script saw for one fetch().
@@ -68,6 +69,54 @@ type Verdict struct {
 	// parameter, a console message, the network error, or the TypeError's
 	// message.
 	Words string `json:"words,omitempty"`
+}
+
+// judgeStart begins an engine's verdict with what every engine judges
+// alike. Whether a preflight was received comes from the case server's
+// log. A fetch script saw succeed is allowed: allowed reports that the
+// verdict is complete, with the hop of the final response and the header
+// names script could read. Otherwise the verdict is blocked at the hop of
+// the last actual request received, and the engine's own words are left
+// to say where and why.
+func judgeStart(c *cases.Case, o *Observation) (v Verdict, allowed bool) {
+	pre, lastHop := logSummary(o.Received)
+	v.Preflight = &pre
+	if o.JS.OK {
+		v.Outcome = spec.Allowed
+		v.Hop = len(c.Redirects)
+		v.ExposedHeaders = exposedNames(o.JS.Headers, c.Response.Headers)
+		return v, true
+	}
+	v.Outcome = spec.Blocked
+	v.Hop = lastHop
+	return v, false
+}
+
+// networkError reports whether script saw a network error, which a CORS
+// failure is: fetch() rejected with the TypeError whose message is the
+// engine's msg for every network error, or an XMLHttpRequest ended with
+// an error event. Any other error was thrown before a request was made.
+func (r JSResult) networkError(msg string) bool {
+	return r.XHRError || r.Name == "TypeError" && r.Message == msg
+}
+
+// lastStage is the stage of the last request the case server received for
+// a case, where a block the engine's words leave open is decided: a
+// preflight is stage preflight; an actual request answered with one of
+// the case's redirects is stage redirect; else the final response.
+// Nothing received is stage request.
+func lastStage(c *cases.Case, rs []Received) spec.Stage {
+	if len(rs) == 0 {
+		return spec.StageRequest
+	}
+	last := rs[len(rs)-1]
+	switch {
+	case last.Preflight:
+		return spec.StagePreflight
+	case last.Hop < len(c.Redirects):
+		return spec.StageRedirect
+	}
+	return spec.StageResponse
 }
 
 // sentOf turns what the case server received into the table's Sent

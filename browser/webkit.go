@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/crosscheck-dev/crosscheck/spec"
 )
 
 // The WebKit engine runs cases in WebKitGTK's MiniBrowser, under an Xvfb
@@ -175,10 +178,11 @@ type webkit struct {
 // WebDriver session. On error everything started is stopped again.
 func startWebKit(ctx context.Context, progs webkitPrograms, env *Env) (w *webkit, caps wdCapabilities, err error) {
 	port, cert := env.Port, env.Cert
-	sweepStaleRunDirs()
-	dir, err := os.MkdirTemp("", runDirPrefix+strconv.Itoa(os.Getpid())+"-")
+	// The run directory's name is Chrome's (runDirPrefix): one sweep of
+	// stale ones serves both engines.
+	dir, err := newRunDir(runDirPrefix, killProfileUsers, "home", "cache", "data", "config", "runtime")
 	if err != nil {
-		return nil, caps, fmt.Errorf("run directory: %w", err)
+		return nil, caps, err
 	}
 	w = &webkit{dir: dir, out: &tailBuffer{max: 8 << 10}}
 	defer func() {
@@ -187,11 +191,6 @@ func startWebKit(ctx context.Context, progs webkitPrograms, env *Env) (w *webkit
 			w = nil
 		}
 	}()
-	for _, d := range []string{"home", "cache", "data", "config", "runtime"} {
-		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
-			return w, caps, fmt.Errorf("run directory: %w", err)
-		}
-	}
 	certFile := filepath.Join(dir, "cert.pem")
 	if err := os.WriteFile(certFile, cert.pem(), 0o600); err != nil {
 		return w, caps, fmt.Errorf("certificate file: %w", err)
@@ -273,7 +272,7 @@ func webkitCertHosts(authorities []string) []string {
 		h = strings.Trim(h, "[]")
 		if strings.Contains(h, ":") {
 			if ip := net.ParseIP(h); ip != nil {
-				h = urlIPv6(ip)
+				h = spec.SerializeIPv6(netip.AddrFrom16([16]byte(ip.To16())))
 			}
 		}
 		if !seen[h] {
@@ -282,45 +281,6 @@ func webkitCertHosts(authorities []string) []string {
 		}
 	}
 	return out
-}
-
-// urlIPv6 serializes an IPv6 address as the URL Standard does: eight
-// lowercase hex pieces, the first longest run of two or more zero pieces
-// compressed to "::".
-func urlIPv6(ip net.IP) string {
-	ip = ip.To16()
-	var pieces [8]uint16
-	for i := range pieces {
-		pieces[i] = uint16(ip[2*i])<<8 | uint16(ip[2*i+1])
-	}
-	start, length := -1, 1
-	for i := 0; i < 8; {
-		if pieces[i] != 0 {
-			i++
-			continue
-		}
-		j := i
-		for j < 8 && pieces[j] == 0 {
-			j++
-		}
-		if j-i > length {
-			start, length = i, j-i
-		}
-		i = j
-	}
-	var b strings.Builder
-	for i := 0; i < 8; i++ {
-		if i == start {
-			b.WriteString("::")
-			i += length - 1
-			continue
-		}
-		if i > 0 && i != start+length {
-			b.WriteByte(':')
-		}
-		b.WriteString(strconv.FormatUint(uint64(pieces[i]), 16))
-	}
-	return b.String()
 }
 
 // command prepares a process of the run: its own process group, killed
@@ -580,53 +540,12 @@ func (w *webkit) close() {
 // run marker for dir.
 func markedProcesses(dir string) []int {
 	want := []byte(runEnvMarker + "=" + dir + "\x00")
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	self := os.Getpid()
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !bytes.Contains(append(env, 0), want) {
-			continue
-		}
-		if st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil && isZombie(st) {
-			continue
-		}
-		pids = append(pids, pid)
-	}
-	return pids
+	return processesWithEnv(func(env []byte) bool { return bytes.Contains(append(env, 0), want) })
 }
 
-// isZombie reads the state field of a /proc/<pid>/stat line.
-func isZombie(stat []byte) bool {
-	i := bytes.LastIndexByte(stat, ')')
-	return i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z'
-}
-
-// killMarked SIGKILLs every process carrying the marker for dir, looking
-// again until a few passes in a row find none.
-func killMarked(dir string) {
-	deadline := time.Now().Add(2 * time.Second)
-	for quiet := 0; quiet < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		n := 0
-		for _, pid := range markedProcesses(dir) {
-			if syscall.Kill(pid, syscall.SIGKILL) == nil {
-				n++
-			}
-		}
-		if n == 0 {
-			quiet++
-		} else {
-			quiet = 0
-		}
-	}
-}
+// killMarked SIGKILLs every process carrying the marker for dir (see
+// killAll).
+func killMarked(dir string) { killAll(func() []int { return markedProcesses(dir) }) }
 
 // removeXLeftovers removes the lock file and socket of display when they
 // still belong to the Xvfb that had pid (a killed Xvfb leaves them).

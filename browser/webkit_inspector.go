@@ -32,51 +32,18 @@ type wkLog struct {
 
 func (l *wkLog) terminal() bool { return l.finished || l.failed }
 
-// wkCase is what the inspector reported for one case run, step by step:
-// the page's step signal for the run (a request for
-// /__crosscheck/step/<token>/<n>) starts step n, and what follows in the
-// page belongs to it.
-type wkCase struct {
-	cur   int
-	steps []*wkLog
-}
-
-// step returns the log of step n, adding empty ones up to it.
-func (c *wkCase) step(n int) *wkLog {
-	for len(c.steps) <= n {
-		c.steps = append(c.steps, &wkLog{})
-	}
-	return c.steps[n]
-}
-
-// wkStep names one step of a case run.
-type wkStep struct {
-	key  string
-	step int
-}
-
 // wkRecorder collects the inspector's Network and Console events by case
 // run (the token in the URL, or the whole URL for URLs without one) and
-// step.
+// step (caseLogs).
 type wkRecorder struct {
-	mu    sync.Mutex
-	cond  *sync.Cond
-	logs  map[string]*wkCase
+	stepRecorder[wkLog]
 	marks map[string]bool // mark messages reported by any inspector
 }
 
 func newWKRecorder() *wkRecorder {
-	r := &wkRecorder{logs: map[string]*wkCase{}, marks: map[string]bool{}}
-	r.cond = sync.NewCond(&r.mu)
+	r := &wkRecorder{marks: map[string]bool{}}
+	r.init()
 	return r
-}
-
-// track registers key with a fresh log; events for other keys are
-// dropped.
-func (r *wkRecorder) track(key string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.logs[key] = &wkCase{}
 }
 
 // get returns a copy of the logs of the first n steps of key.
@@ -100,12 +67,8 @@ func (r *wkRecorder) get(key string, n int) []wkLog {
 // that failed in script) has ended or has a console message, or until
 // deadline. The inspector's events travel apart from WebDriver's answer
 // and may come after it.
-func (r *wkRecorder) wait(keys []string, failed map[wkStep]bool, deadline time.Time) {
-	stop := time.AfterFunc(time.Until(deadline), func() {
-		r.mu.Lock()
-		r.cond.Broadcast()
-		r.mu.Unlock()
-	})
+func (r *wkRecorder) wait(keys []string, failed map[stepKey]bool, deadline time.Time) {
+	stop := time.AfterFunc(time.Until(deadline), r.wake)
 	defer stop.Stop()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -115,7 +78,7 @@ func (r *wkRecorder) wait(keys []string, failed map[wkStep]bool, deadline time.T
 }
 
 // pending reports whether wait must go on waiting (r.mu held).
-func (r *wkRecorder) pending(keys []string, failed map[wkStep]bool) bool {
+func (r *wkRecorder) pending(keys []string, failed map[stepKey]bool) bool {
 	for _, k := range keys {
 		c := r.logs[k]
 		if c == nil {
@@ -145,16 +108,12 @@ func (r *wkRecorder) pending(keys []string, failed map[wkStep]bool) bool {
 // waitAsleep waits until, for each of steps, the case run has gone past
 // that step (a later step's signal came) or the step's request has ended
 // (or failed with words), or ctx ends.
-func (r *wkRecorder) waitAsleep(ctx context.Context, steps []wkStep) {
-	stop := context.AfterFunc(ctx, func() {
-		r.mu.Lock()
-		r.cond.Broadcast()
-		r.mu.Unlock()
-	})
+func (r *wkRecorder) waitAsleep(ctx context.Context, steps []stepKey) {
+	stop := context.AfterFunc(ctx, r.wake)
 	defer stop()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	done := func(s wkStep) bool {
+	done := func(s stepKey) bool {
 		c := r.logs[s.key]
 		if c == nil || c.cur > s.step {
 			return true
@@ -188,11 +147,7 @@ func (r *wkRecorder) setMark(text string) {
 // sawMark waits until an inspector has reported the mark message, or ctx
 // ends, and forgets the mark.
 func (r *wkRecorder) sawMark(ctx context.Context, mark string) bool {
-	stop := context.AfterFunc(ctx, func() {
-		r.mu.Lock()
-		r.cond.Broadcast()
-		r.mu.Unlock()
-	})
+	stop := context.AfterFunc(ctx, r.wake)
 	defer stop()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -202,21 +157,6 @@ func (r *wkRecorder) sawMark(ctx context.Context, mark string) bool {
 	seen := r.marks[mark]
 	delete(r.marks, mark)
 	return seen
-}
-
-// keyInText returns the tracked key whose URL text mentions, or "".
-func (r *wkRecorder) keyInText(text string) string {
-	if i := strings.Index(text, casePrefix); i >= 0 {
-		if k := keyOf(text[i:]); r.logs[k] != nil {
-			return k
-		}
-	}
-	for k := range r.logs {
-		if u, ok := strings.CutPrefix(k, "url:"); ok && strings.Contains(text, u) {
-			return k
-		}
-	}
-	return ""
 }
 
 // inspector is one WebSocket connection to a page of MiniBrowser through
@@ -253,8 +193,8 @@ const (
 
 // wkTarget is one page target: its enable commands and its request ids.
 type wkTarget struct {
-	waiting map[int]bool      // inner command ids not yet answered
-	reqs    map[string]wkStep // inspector request id -> case run and step
+	waiting map[int]bool       // inner command ids not yet answered
+	reqs    map[string]stepKey // inspector request id -> case run and step
 	// security are the "security" console messages in a row that named
 	// no request: WebKit logs a refused load's reasons that way, right
 	// before "Fetch API cannot load <url> …", which names it.
@@ -379,7 +319,7 @@ func (in *inspector) handle(m *wkMessage) {
 // enable sends Network.enable and Console.enable to a new page target.
 func (in *inspector) enable(target string) {
 	in.mu.Lock()
-	t := &wkTarget{waiting: map[int]bool{}, reqs: map[string]wkStep{}}
+	t := &wkTarget{waiting: map[int]bool{}, reqs: map[string]stepKey{}}
 	in.targets[target] = t
 	var msgs [][]byte
 	for _, method := range []string{"Network.enable", "Console.enable"} {
@@ -429,9 +369,8 @@ func (in *inspector) handleInner(target string, m *wkMessage) {
 		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		if token, n, ok := stepSignal(p.Request.URL); ok {
-			if c := r.logs[token]; c != nil {
-				c.cur = n
+		if c, ok := r.logs.startStep(p.Request.URL); ok {
+			if c != nil {
 				r.cond.Broadcast()
 			}
 			return
@@ -442,18 +381,18 @@ func (in *inspector) handleInner(target string, m *wkMessage) {
 			return
 		}
 		in.mu.Lock()
-		s, known := wkStep{}, false
+		s, known := stepKey{}, false
 		if t := in.targets[target]; t != nil {
 			// A redirect is the same request id again: it stays in the
 			// step it began in.
 			if s, known = t.reqs[p.RequestID]; !known {
-				s = wkStep{key, c.cur}
+				s = stepKey{key, c.cur}
 				t.reqs[p.RequestID] = s
 			}
 		}
 		in.mu.Unlock()
 		if !known {
-			s = wkStep{key, c.cur}
+			s = stepKey{key, c.cur}
 		}
 		c.step(s.step).sent = true
 	case "Network.loadingFailed", "Network.loadingFinished":
@@ -497,15 +436,15 @@ func (in *inspector) handleInner(target string, m *wkMessage) {
 			r.setMark(p.Message.Text)
 			return
 		}
-		s, ok := wkStep{}, false
+		s, ok := stepKey{}, false
 		if p.Message.NetworkRequestID != "" {
 			s, ok = in.stepOf(target, p.Message.NetworkRequestID)
 		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if !ok {
-			if key := r.keyInText(p.Message.Text); key != "" {
-				s, ok = wkStep{key, r.logs[key].cur}, true
+			if key := r.logs.keyInText(p.Message.Text); key != "" {
+				s, ok = stepKey{key, r.logs[key].cur}, true
 			}
 		}
 		in.mu.Lock()
@@ -514,7 +453,7 @@ func (in *inspector) handleInner(target string, m *wkMessage) {
 		if t == nil {
 			return
 		}
-		var c *wkCase
+		var c *caseSteps[wkLog]
 		if ok {
 			c = r.logs[s.key]
 		}
@@ -535,14 +474,14 @@ func (in *inspector) handleInner(target string, m *wkMessage) {
 }
 
 // stepOf is the case run and step of a request id of target.
-func (in *inspector) stepOf(target, requestID string) (wkStep, bool) {
+func (in *inspector) stepOf(target, requestID string) (stepKey, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if t := in.targets[target]; t != nil {
 		s, ok := t.reqs[requestID]
 		return s, ok
 	}
-	return wkStep{}, false
+	return stepKey{}, false
 }
 
 // ready waits until every live page target has answered its enable

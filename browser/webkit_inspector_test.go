@@ -205,7 +205,7 @@ func TestWKRecorderWait(t *testing.T) {
 		rec.mu.Unlock()
 	}()
 	t0 := time.Now()
-	rec.wait([]string{"a", "b"}, map[wkStep]bool{{"a", 0}: true}, time.Now().Add(5*time.Second))
+	rec.wait([]string{"a", "b"}, map[stepKey]bool{{"a", 0}: true}, time.Now().Add(5*time.Second))
 	if d := time.Since(t0); d < 15*time.Millisecond || d > 2*time.Second {
 		t.Errorf("wait for a's words took %s", d)
 	}
@@ -261,7 +261,7 @@ func TestInspectorSteps(t *testing.T) {
 	}
 	// Step 3 failed in script and has its words: nothing to wait for.
 	t0 := time.Now()
-	rec.wait([]string{"tok"}, map[wkStep]bool{{"tok", 1}: true, {"tok", 2}: true}, time.Now().Add(2*time.Second))
+	rec.wait([]string{"tok"}, map[stepKey]bool{{"tok", 1}: true, {"tok", 2}: true}, time.Now().Add(2*time.Second))
 	if d := time.Since(t0); d > time.Second {
 		t.Errorf("wait took %s with every step's words in", d)
 	}
@@ -346,7 +346,7 @@ func TestWKRecorderWaitAsleep(t *testing.T) {
 	for _, k := range []string{"a", "b", "c"} {
 		rec.track(k)
 	}
-	steps := []wkStep{{"a", 0}, {"b", 1}, {"c", 0}}
+	steps := []stepKey{{"a", 0}, {"b", 1}, {"c", 0}}
 	short := func() context.Context {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 		t.Cleanup(cancel)

@@ -168,12 +168,12 @@ const holdLimit = 3 * time.Second
 
 // sleepers lists, for each item of batch whose steps wait, the last step
 // before its first wait.
-func sleepers(batch []*item) []wkStep {
-	var out []wkStep
+func sleepers(batch []*item) []stepKey {
+	var out []stepKey
 	for _, it := range batch {
 		for k, st := range it.steps {
 			if st.WaitMs > 0 && k > 0 {
-				out = append(out, wkStep{it.key, k - 1})
+				out = append(out, stepKey{it.key, k - 1})
 				break
 			}
 		}
@@ -259,7 +259,7 @@ func (s *webkitSession) run(ctx context.Context, batch []*item) ([]Observation, 
 	}
 	t1 := time.Now()
 	keys := make([]string, len(batch))
-	failed := map[wkStep]bool{}
+	failed := map[stepKey]bool{}
 	for i, it := range batch {
 		keys[i] = it.key
 		steps := []JSResult{js[i]}
@@ -268,7 +268,7 @@ func (s *webkitSession) run(ctx context.Context, batch []*item) ([]Observation, 
 		}
 		for k, r := range steps {
 			if !r.OK && (r.XHRError || r.Message == webkitLoadFailed) {
-				failed[wkStep{it.key, k}] = true
+				failed[stepKey{it.key, k}] = true
 			}
 		}
 	}

@@ -3,31 +3,14 @@ package browser
 import (
 	"bytes"
 	"context"
-	"errors"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/crosscheck-dev/crosscheck/cases"
 )
-
-// needWebKit fails the test in CI (CI=true) when the WebKit engine's
-// programs are missing, and skips it, loudly, elsewhere.
-func needWebKit(t testing.TB) {
-	t.Helper()
-	if err := (webkitDriver{}).Find(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and %v", err)
-		}
-		t.Skipf("SKIPPING the WebKit tests — %v", err)
-	}
-}
 
 // webkitShared is one WebKit run over the embedded table and the test
 // files together: the browser starts once for all the tests that only
@@ -45,7 +28,7 @@ var webkitTestFiles = []string{"fixtures.json", "webkit-planted.json", "wrong.js
 // id matches keep.
 func webkitRun(t *testing.T, keep func(id string) bool) *Report {
 	t.Helper()
-	needWebKit(t)
+	webkitUnderTest.need(t)
 	webkitShared.once.Do(func() {
 		tb, err := cases.Embedded()
 		if err != nil {
@@ -61,21 +44,16 @@ func webkitRun(t *testing.T, keep func(id string) bool) *Report {
 			}
 			cs = append(cs, ft.Cases...)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), webkitUnderTest.verifyTimeout)
 		defer cancel()
-		webkitShared.rep, webkitShared.err = Verify(ctx, cs, Options{Engines: []string{webkitName}})
+		webkitShared.rep, webkitShared.err = Verify(ctx, cs, webkitUnderTest.options(""))
 	})
 	if webkitShared.err != nil {
 		t.Fatalf("Verify: %v", webkitShared.err)
 	}
 	full := webkitShared.rep
-	if len(full.Runs) != 1 || full.Runs[0].Engine != webkitName {
-		t.Fatalf("Verify ran %d engines, want webkit only", len(full.Runs))
-	}
-	run := *full.Runs[0]
-	if v, err := cases.ParseVersion(run.Version); err != nil || v.Major() < 2 || !strings.Contains(run.Product, "WebKitGTK") {
-		t.Errorf("run version %q (product %q) is not a WebKitGTK version", run.Version, run.Product)
-	}
+	run := *webkitUnderTest.only(t, full)
+	webkitUnderTest.checkVersion(t, &run)
 	run.Results = nil
 	for _, r := range full.Runs[0].Results {
 		if keep(r.ID) {
@@ -157,80 +135,20 @@ func TestPlantedDisagreementsInWebKit(t *testing.T) {
 	inExpect := map[string]bool{"planted/outcome": true, "planted/preflight": true, "planted/blocked-at": true,
 		"planted/reason": true, "planted/reason-outside-words": true, "planted/exposed-headers": true,
 		"planted/step-reason": true}
-	for _, r := range rep.Runs[0].Results {
-		w, ok := want[r.ID]
-		if !ok {
-			t.Errorf("unexpected case %s", r.ID)
-			continue
-		}
-		delete(want, r.ID)
-		if r.CouldNotRun != "" {
-			t.Errorf("%s: could not run: %s", r.ID, r.CouldNotRun)
-			continue
-		}
-		if diff := cmp.Diff(w, r.DiffFields); diff != "" {
-			t.Errorf("%s: DiffFields mismatch (-want +got):\n%s\nbrowser diff:\n%s", r.ID, diff, r.BrowserDiff)
-		}
-		if r.BrowserAgrees != (w == nil) {
-			t.Errorf("%s: BrowserAgrees = %v, want %v", r.ID, r.BrowserAgrees, w == nil)
-		}
-		if r.ModelAgrees == inExpect[r.ID] {
-			t.Errorf("%s: ModelAgrees = %v, want %v:\n%s", r.ID, r.ModelAgrees, !inExpect[r.ID], r.ModelDiff)
-		}
-	}
-	for id := range want {
-		t.Errorf("no result for %s", id)
-	}
-	if code := rep.ExitCode(); code != ExitDisagree {
-		t.Errorf("ExitCode() = %d, want %d", code, ExitDisagree)
-	}
-	var out bytes.Buffer
-	if err := rep.WriteText(&out); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []string{"DISAGREE webkit " + rep.Runs[0].Version + ": planted/preflight", "differs on: exposedHeaders", "differs on: sent", "differs on: reason"} {
-		if !strings.Contains(out.String(), s) {
-			t.Errorf("text report lacks %q:\n%s", s, out.String())
-		}
-	}
+	checkPlantedRun(t, rep.Runs[0].Results, want, inExpect)
+	checkDisagreeText(t, rep, "DISAGREE webkit "+rep.Runs[0].Version+": planted/preflight", "differs on: exposedHeaders", "differs on: sent", "differs on: reason")
 }
 
 func TestWrongExpectationsDisagreeInWebKit(t *testing.T) {
 	rep := webkitRun(t, func(id string) bool { return strings.HasPrefix(id, "wrong/") || id == "right/star-allowed" })
-	got := map[string]bool{}
-	for _, r := range rep.Runs[0].Results {
-		got[r.ID] = r.BrowserAgrees
-		if r.BrowserAgrees == strings.HasPrefix(r.ID, "wrong/") {
-			t.Errorf("%s: BrowserAgrees = %v (diff %q)", r.ID, r.BrowserAgrees, r.BrowserDiff)
-		}
-	}
-	if len(got) != 3 {
-		t.Errorf("results for %v, want the 3 cases of wrong.json", got)
-	}
+	checkWrong(t, rep.Runs[0])
 }
 
-// webkitLeftovers lists the processes that carry a run marker under dir
-// (Xvfb, MiniBrowser, its helpers, WebKitWebDriver) and the run
-// directories left in dir.
-func webkitLeftovers(dir string) (procs []int, dirs []string) {
+// webkitProcesses lists the live processes that carry a run marker under
+// dir (Xvfb, MiniBrowser, its helpers, WebKitWebDriver).
+func webkitProcesses(dir string) []int {
 	want := []byte(runEnvMarker + "=" + dir)
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !bytes.Contains(env, want) {
-			continue
-		}
-		if st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil && isZombie(st) {
-			continue
-		}
-		procs = append(procs, pid)
-	}
-	m, _ := filepath.Glob(filepath.Join(dir, runDirPrefix+"*"))
-	return procs, m
+	return processesWithEnv(func(env []byte) bool { return bytes.Contains(env, want) })
 }
 
 // xLocks lists the X servers' lock files in /tmp.
@@ -247,39 +165,12 @@ func xLocks() map[string]bool {
 // once the browser runs and checks that no process of the run (Xvfb
 // included), no run directory and no X lock file is left.
 func TestWebKitCancelMidRunLeavesNothing(t *testing.T) {
-	needWebKit(t)
-	tmp := shortTempDir(t)
-	t.Setenv("TMPDIR", tmp) // the run directory goes here
 	before := xLocks()
-	tb, err := cases.Embedded()
-	if err != nil {
-		t.Fatal(err)
+	tmp, took := webkitUnderTest.cancelMidRun(t, nil) // the run directory goes in tmp
+	if took > 30*time.Second {
+		t.Errorf("Verify took %s to give up after the cancel", took)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	started := make(chan struct{})
-	trig := &logTrigger{fn: func() { close(started) }}
-	go func() {
-		<-started
-		time.Sleep(300 * time.Millisecond) // into the batches
-		cancel()
-	}()
-	t0 := time.Now()
-	_, err = Verify(ctx, tb.Cases, Options{Engines: []string{webkitName}, Log: trig})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("Verify error = %v, want context.Canceled", err)
-	}
-	select {
-	case <-started:
-	default:
-		t.Fatal("the browser never started")
-	}
-	if d := time.Since(t0); d > 30*time.Second {
-		t.Errorf("Verify took %s to give up after the cancel", d)
-	}
-	if procs, dirs := webkitLeftovers(tmp); len(procs) > 0 || len(dirs) > 0 {
-		t.Errorf("after cancel: processes %v and run directories %v remain", procs, dirs)
-	}
+	webkitUnderTest.checkNothingLeft(t, tmp)
 	for f := range xLocks() {
 		if !before[f] {
 			t.Errorf("after cancel: X lock file %s remains", f)
@@ -293,53 +184,4 @@ func TestWebKitCancelMidRunLeavesNothing(t *testing.T) {
 // set size (PSS) of this process plus every process of the run (Xvfb,
 // MiniBrowser and its helpers, WebKitWebDriver), sampled from /proc every
 // 20 ms.
-func BenchmarkEmbeddedTableWebKit(b *testing.B) {
-	needWebKit(b)
-	tmp := shortTempDir(b)
-	b.Setenv("TMPDIR", tmp)
-	tb, err := cases.Embedded()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stop := make(chan struct{})
-	peak := make(chan int)
-	go func() {
-		max := 0
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				peak <- max
-				return
-			case <-tick.C:
-				pids, _ := webkitLeftovers(tmp)
-				sum := pssKB(os.Getpid())
-				for _, p := range pids {
-					sum += pssKB(p)
-				}
-				if sum > max {
-					max = sum
-				}
-			}
-		}
-	}()
-	start := time.Now()
-	runs := 0
-	for b.Loop() {
-		rep, err := Verify(context.Background(), tb.Cases, Options{Engines: []string{webkitName}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, _, cnr := rep.Runs[0].Counts(); cnr > len(tb.Cases)/10 {
-			b.Fatalf("%d cases could not run", cnr)
-		}
-		runs++
-	}
-	elapsed := time.Since(start)
-	close(stop)
-	b.ReportMetric(float64(len(tb.Cases)*runs)/elapsed.Seconds(), "cases/s")
-	b.ReportMetric(float64(elapsed.Milliseconds())/float64(runs), "ms/run")
-	b.ReportMetric(float64(<-peak)/1024, "peak-PSS-MB")
-	b.ReportMetric(float64(len(tb.Cases)), "cases")
-}
+func BenchmarkEmbeddedTableWebKit(b *testing.B) { webkitUnderTest.benchTable(b) }

@@ -21,19 +21,11 @@ import (
 // verdict (a timeout, a failure without WebKit's words, words the table
 // does not know).
 func judgeWebKit(c *cases.Case, want cases.Result, o *Observation) (Verdict, error) {
-	var v Verdict
-	pre, lastHop := logSummary(o.Received)
-	v.Preflight = &pre
-	if o.JS.OK {
-		v.Outcome = spec.Allowed
-		v.Hop = len(c.Redirects)
-		v.ExposedHeaders = exposedNames(o.JS.Headers, c.Response.Headers)
+	v, allowed := judgeStart(c, o)
+	if allowed {
 		return v, nil
 	}
-	v.Outcome = spec.Blocked
-	v.Hop = lastHop
-	networkError := o.JS.XHRError || o.JS.Name == "TypeError" && o.JS.Message == webkitLoadFailed
-	if !networkError {
+	if !o.JS.networkError(webkitLoadFailed) {
 		v.Words = o.JS.Name + ": " + o.JS.Message
 		switch {
 		case o.JS.Name == "NotSupportedError" && webkitStreamUpload.MatchString(o.JS.Message):
@@ -108,22 +100,4 @@ func judgeWebKit(c *cases.Case, want cases.Result, o *Observation) (Verdict, err
 func hasScheme(raw, scheme string) bool {
 	s, _, ok := strings.Cut(strings.TrimSpace(raw), ":")
 	return ok && strings.EqualFold(s, scheme)
-}
-
-// lastStage is the stage of the last request the case server received for
-// a case: a check failed there. A preflight is stage preflight; an actual
-// request answered with one of the case's redirects is stage redirect;
-// else the final response. Nothing received is stage request.
-func lastStage(c *cases.Case, rs []Received) spec.Stage {
-	if len(rs) == 0 {
-		return spec.StageRequest
-	}
-	last := rs[len(rs)-1]
-	switch {
-	case last.Preflight:
-		return spec.StagePreflight
-	case last.Hop < len(c.Redirects):
-		return spec.StageRedirect
-	}
-	return spec.StageResponse
 }

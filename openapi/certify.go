@@ -3,8 +3,6 @@ package openapi
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -123,7 +121,7 @@ func Certify(ctx context.Context, doc *Document, routes []Route, opts runner.Opt
 	each.Concurrency = max(1, opts.Concurrency/workers)
 	each.Rate = opts.Rate / float64(workers)
 	if opts.Client == nil {
-		c := newClient(opts.Timeout, opts.Concurrency)
+		c := runner.NewClient(opts.Timeout, opts.Concurrency)
 		defer c.CloseIdleConnections()
 		each.Client = c
 	}
@@ -217,27 +215,6 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// newClient is a client with the runner's limits (see runner.Options.Client:
-// the runner adds the per-request deadline, the body cap and the refusal
-// of redirects itself), sized for conc connections per host, shared by
-// every route of a run so that connections are reused.
-func newClient(timeout time.Duration, conc int) *http.Client {
-	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
-	tr := &http.Transport{
-		Proxy:                  http.ProxyFromEnvironment,
-		DialContext:            dialer.DialContext,
-		TLSHandshakeTimeout:    timeout,
-		ResponseHeaderTimeout:  timeout,
-		MaxResponseHeaderBytes: runner.MaxHeaderBytes,
-		MaxIdleConns:           conc,
-		MaxIdleConnsPerHost:    conc,
-		IdleConnTimeout:        30 * time.Second,
-		DisableCompression:     true, // keep the server's headers as sent
-		ForceAttemptHTTP2:      true,
-	}
-	return &http.Client{Transport: tr}
 }
 
 // Shard returns the routes of shard k of n (1 ≤ k ≤ n): every n-th route

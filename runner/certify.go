@@ -144,7 +144,7 @@ func Certify(ctx context.Context, target string, p Policy, opts Options) (*Repor
 	}
 	client := opts.Client
 	if client == nil {
-		client = newClient(opts.Timeout, opts.Concurrency)
+		client = NewClient(opts.Timeout, opts.Concurrency)
 		defer client.CloseIdleConnections()
 	} else {
 		c := *client

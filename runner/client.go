@@ -68,9 +68,15 @@ type HTTPExchange struct {
 	Err      string
 }
 
-// newClient returns the bounded client: no redirects, capped headers,
-// keep-alive reuse for up to conc connections.
-func newClient(timeout time.Duration, conc int) *http.Client {
+// NewClient returns the runner's bounded HTTP client: no redirect
+// followed, at most MaxHeaderBytes of response headers read, timeout for
+// the dial, the TLS handshake and the response headers, no compression
+// (the server's headers as sent), and keep-alive reuse of up to conc
+// connections. Certify and NewSender make one when Options.Client is nil;
+// a tool that certifies many targets of one server can make one and pass
+// it as Options.Client to every run, so that connections are reused. The
+// runner's per-request deadline and body cap apply whatever the client.
+func NewClient(timeout time.Duration, conc int) *http.Client {
 	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
 		Proxy:                  http.ProxyFromEnvironment,

@@ -35,7 +35,7 @@ func TestSend(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	s := &sender{client: newClient(time.Second, 1), timeout: time.Second,
+	s := &sender{client: NewClient(time.Second, 1), timeout: time.Second,
 		extra: []spec.Header{{Name: "authorization", Value: "Bearer t"}, {Name: "Host", Value: "api.example.com"}}}
 
 	ex := s.send(context.Background(), "GET", srv.URL+"/redirect", nil)

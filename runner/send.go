@@ -31,7 +31,7 @@ func NewSender(opts Options) *Sender {
 	out := &Sender{}
 	client := opts.Client
 	if client == nil {
-		client = newClient(opts.Timeout, opts.Concurrency)
+		client = NewClient(opts.Timeout, opts.Concurrency)
 		out.owned = client
 	} else {
 		c := *client

@@ -153,10 +153,15 @@ func parseIPv6(inside string) (netip.Addr, bool) {
 	return a, true
 }
 
-// serializeIPv6 implements the URL Standard's IPv6 serializer: lowercase
+// SerializeIPv6 is the URL Standard's IPv6 serializer: eight lowercase
 // hex pieces without leading zeros, the first longest run of two or more
-// zero pieces compressed to "::", IPv4-mapped addresses in hex too.
-func serializeIPv6(a netip.Addr) string {
+// zero pieces compressed to "::", and an IPv4-mapped address in hex too
+// (::ffff:c000:201, where netip.Addr.String gives ::ffff:192.0.2.1). The
+// host serializer puts the result in brackets. It is how a browser names
+// an IPv6 host once it has parsed a URL.
+//
+// See https://url.spec.whatwg.org/#concept-ipv6-serializer.
+func SerializeIPv6(a netip.Addr) string {
 	b := a.As16()
 	var pieces [8]uint16
 	for i := range pieces {
@@ -178,7 +183,6 @@ func serializeIPv6(a netip.Addr) string {
 		i = j
 	}
 	var sb strings.Builder
-	sb.WriteByte('[')
 	for i := 0; i < 8; i++ {
 		if i == start {
 			sb.WriteString("::")
@@ -190,6 +194,5 @@ func serializeIPv6(a netip.Addr) string {
 		}
 		sb.WriteString(strconv.FormatUint(uint64(pieces[i]), 16))
 	}
-	sb.WriteByte(']')
 	return sb.String()
 }

@@ -127,7 +127,7 @@ func (u urlParts) origin() Origin {
 	host := toLower(u.host)
 	switch {
 	case u.ipv6.IsValid():
-		host = serializeIPv6(u.ipv6)
+		host = "[" + SerializeIPv6(u.ipv6) + "]"
 	case u.hostNotSerialized:
 		host = serializeIPv4(u.ipv4)
 	}
@@ -334,7 +334,7 @@ func parseAbsoluteURL(s string) (u urlParts, ok bool) {
 			return u, false
 		}
 		u.ipv6 = a
-		u.hostNotSerialized = serializeIPv6(a) != toLower(host[:rb+1])
+		u.hostNotSerialized = "["+SerializeIPv6(a)+"]" != toLower(host[:rb+1])
 		host, port = authority[:rb+1], authority[rb+1:]
 		if port != "" && port[0] != ':' {
 			return u, false

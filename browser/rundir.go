@@ -1,0 +1,166 @@
+package browser
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// What every engine's launcher shares: finding a browser binary, the
+// run's private directory, and killing what a run leaves running.
+
+// findBrowser returns the path of a browser binary: $env when set (it
+// must exist), else the first of candidates found. The error wraps errNo
+// and ends with hint, which says how to install the browser.
+func findBrowser(env string, candidates []string, errNo error, hint string) (string, error) {
+	if p := os.Getenv(env); p != "" {
+		found, err := exec.LookPath(p)
+		if err != nil {
+			return "", fmt.Errorf("%w: %s=%s: %v; %s", errNo, env, p, err, hint)
+		}
+		return found, nil
+	}
+	for _, c := range candidates {
+		if found, err := exec.LookPath(c); err == nil {
+			return found, nil
+		}
+	}
+	return "", fmt.Errorf("%w (looked for %s); %s", errNo, strings.Join(candidates, ", "), hint)
+}
+
+// newRunDir makes a run's private directory under the system temp
+// directory, <prefix><pid>-<random>, with the subdirectories subdirs, once
+// sweepStaleRunDirs(prefix, kill) has removed those of dead runs. On error
+// nothing of it is left.
+func newRunDir(prefix string, kill func(dir string), subdirs ...string) (string, error) {
+	sweepStaleRunDirs(prefix, kill)
+	dir, err := os.MkdirTemp("", prefix+strconv.Itoa(os.Getpid())+"-")
+	if err != nil {
+		return "", fmt.Errorf("run directory: %w", err)
+	}
+	for _, d := range subdirs {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
+			os.RemoveAll(dir)
+			return "", fmt.Errorf("run directory: %w", err)
+		}
+	}
+	return dir, nil
+}
+
+// sweepStaleRunDirs removes the run directories named prefix<pid>-… whose
+// process no longer exists (killed with SIGKILL, so no cleanup ran), each
+// once kill has killed what of its run may still be running.
+func sweepStaleRunDirs(prefix string, kill func(dir string)) {
+	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"))
+	for _, m := range matches {
+		rest := strings.TrimPrefix(filepath.Base(m), prefix)
+		pidText, _, ok := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if !ok || err != nil || pid == os.Getpid() || processAlive(pid) {
+			continue
+		}
+		kill(m)
+		os.RemoveAll(m)
+	}
+}
+
+// killAll SIGKILLs every process list returns, looking again until a few
+// passes in a row find none (2 s at most).
+func killAll(list func() []int) {
+	deadline := time.Now().Add(2 * time.Second)
+	for quiet := 0; quiet < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		n := 0
+		for _, pid := range list() {
+			if syscall.Kill(pid, syscall.SIGKILL) == nil {
+				n++
+			}
+		}
+		if n == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
+}
+
+// killNaming SIGKILLs every process whose command line contains s (see
+// killAll).
+func killNaming(s string) { killAll(func() []int { return processesNaming(s) }) }
+
+// processesNaming lists the live processes whose command line contains s.
+func processesNaming(s string) []int {
+	return processesMatching(func(cmd []byte) bool { return bytes.Contains(cmd, []byte(s)) })
+}
+
+// processesMatching lists the live (not zombie) processes whose command
+// line satisfies match. It finds nothing where /proc does not exist.
+func processesMatching(match func(cmdline []byte) bool) []int {
+	return processesWhere("cmdline", func(_ string, cmd []byte) bool { return len(cmd) > 0 && match(cmd) })
+}
+
+// processesWithEnv lists the live (not zombie) processes whose
+// environment (the NUL-separated /proc/<pid>/environ) satisfies match.
+func processesWithEnv(match func(environ []byte) bool) []int {
+	return processesWhere("environ", func(pid string, env []byte) bool {
+		if !match(env) {
+			return false
+		}
+		st, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
+		return err != nil || !isZombie(st)
+	})
+}
+
+// processesWhere lists the processes, this one aside, whose file
+// /proc/<pid>/<file> can be read and satisfies match. It finds nothing
+// where /proc does not exist.
+func processesWhere(file string, match func(pid string, content []byte) bool) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	self := os.Getpid()
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), file))
+		if err != nil || !match(e.Name(), b) {
+			continue
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}
+
+// isZombie reads the state field of a /proc/<pid>/stat line.
+func isZombie(stat []byte) bool {
+	i := bytes.LastIndexByte(stat, ')')
+	return i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z'
+}
+
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// removeAllRetry removes dir, retrying briefly: a dying browser child can
+// still create files in it for a moment.
+func removeAllRetry(dir string) {
+	for i := 0; i < 20; i++ {
+		if err := os.RemoveAll(dir); err == nil {
+			if _, err := os.Stat(dir); os.IsNotExist(err) {
+				return
+			}
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
