@@ -60,11 +60,10 @@ function appHeaders(set) {
   set('X-Handler', 'called');
 }
 
-// Express + cors: origin is the string for one origin, an array for several
-// (RegExps for patterns), '*' for all.
-function expressCors(p) {
-  const express = require('express');
-  const cors = require('cors');
+// corsPackageOptions is the options object of the `cors` package, which
+// @fastify/cors takes in the same shape: origin is the string for one
+// origin, an array for several (RegExps for patterns), '*' for all.
+function corsPackageOptions(p) {
   const o = origins(p);
   let origin;
   if (o.all) {
@@ -81,6 +80,15 @@ function expressCors(p) {
     credentials: !!p.allowCredentials,
   };
   if (typeof p.maxAge === 'number') opts.maxAge = p.maxAge;
+  return opts;
+}
+
+// Express + cors: origin is the string for one origin, an array for several
+// (RegExps for patterns), '*' for all.
+function expressCors(p) {
+  const express = require('express');
+  const cors = require('cors');
+  const opts = corsPackageOptions(p);
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -174,22 +182,7 @@ function koaCors(p) {
 function fastifyCors(p) {
   const Fastify = require('fastify');
   const cors = require('@fastify/cors');
-  const o = origins(p);
-  let origin;
-  if (o.all) {
-    origin = '*';
-  } else {
-    const list = [...o.exact, ...o.patterns];
-    origin = list.length === 1 ? list[0] : list;
-  }
-  const opts = {
-    origin,
-    methods: p.allowMethods,
-    allowedHeaders: p.allowHeaders,
-    exposedHeaders: p.exposeHeaders,
-    credentials: !!p.allowCredentials,
-  };
-  if (typeof p.maxAge === 'number') opts.maxAge = p.maxAge;
+  const opts = corsPackageOptions(p);
   const app = Fastify({ logger: false });
   app.register(cors, opts);
   app.register(async (scope) => {
