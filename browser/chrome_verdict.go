@@ -143,13 +143,7 @@ func judgeChrome(c *cases.Case, want cases.Result, o *Observation) (Verdict, err
 	if o.ErrorText == "net::ERR_UNEXPECTED_PROXY_AUTH" && len(o.Received) > 0 {
 		// A 407 that did not come from a proxy Chrome was told of: the
 		// stage is the answer's, read from the server's log.
-		v.Reason, v.BlockedAt = spec.ProxyAuthRequired, spec.StageResponse
-		switch {
-		case o.Received[len(o.Received)-1].Preflight:
-			v.BlockedAt = spec.StagePreflight
-		case lastHop < len(c.Redirects):
-			v.BlockedAt = spec.StageRedirect
-		}
+		v.Reason, v.BlockedAt = spec.ProxyAuthRequired, lastStage(c, o.Received)
 		return v, nil
 	}
 	if o.ErrorText == "net::ERR_INVALID_ARGUMENT" && c.Request.BodyType == string(spec.BodyStream) && lastHop < len(c.Redirects) {
@@ -188,13 +182,7 @@ func judgeChrome(c *cases.Case, want cases.Result, o *Observation) (Verdict, err
 		// naming a CORS rule (net::ERR_ABORTED from Blink, say): blocked
 		// at the stage of the last answer, the reason unknown and not
 		// compared; outcome, stage and the requests sent still are.
-		v.BlockedAt = spec.StageResponse
-		switch {
-		case o.Received[len(o.Received)-1].Preflight:
-			v.BlockedAt = spec.StagePreflight
-		case lastHop < len(c.Redirects):
-			v.BlockedAt = spec.StageRedirect
-		}
+		v.BlockedAt = lastStage(c, o.Received)
 		return v, nil
 	}
 	if want.Outcome == spec.Blocked && want.Reason == "" && want.BlockedAt == "" {

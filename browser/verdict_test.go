@@ -55,6 +55,18 @@ func TestJudgeChrome(t *testing.T) {
 		{"too many redirects", oneHop,
 			Observation{JS: failed, LoadingFailed: true, ErrorText: "net::ERR_TOO_MANY_REDIRECTS", Received: []Received{get0, get1}},
 			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRedirect, Reason: spec.RedirectLimit}},
+		{"a 407 to the preflight is blocked at the preflight", plain,
+			Observation{JS: failed, LoadingFailed: true, ErrorText: "net::ERR_UNEXPECTED_PROXY_AUTH", Received: []Received{options}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &yes, BlockedAt: spec.StagePreflight, Reason: spec.ProxyAuthRequired}},
+		{"a 407 to a redirect hop is blocked at the redirect", oneHop,
+			Observation{JS: failed, LoadingFailed: true, ErrorText: "net::ERR_UNEXPECTED_PROXY_AUTH", Received: []Received{get0}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRedirect, Reason: spec.ProxyAuthRequired}},
+		{"an unnamed failure after the final response: its stage, no reason", oneHop,
+			Observation{JS: failed, LoadingFailed: true, ErrorText: "net::ERR_ABORTED", Received: []Received{get0, get1}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageResponse}},
+		{"an unnamed failure after the preflight: its stage, no reason", plain,
+			Observation{JS: failed, LoadingFailed: true, ErrorText: "net::ERR_ABORTED", Received: []Received{options}},
+			cases.Result{Outcome: spec.Blocked, Preflight: &yes, BlockedAt: spec.StagePreflight}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
