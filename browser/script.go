@@ -123,11 +123,7 @@ func batchScript(batch []*item) (string, error) {
 func batchDeadline(batch []*item) time.Duration {
 	longest := 0
 	for _, it := range batch {
-		sum := 0
-		for _, s := range it.steps {
-			sum += s.WaitMs
-		}
-		longest = max(longest, sum)
+		longest = max(longest, it.waits())
 	}
 	return batchTimeout + time.Duration(longest)*time.Millisecond
 }
