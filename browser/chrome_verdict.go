@@ -3,7 +3,6 @@ package browser
 import (
 	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/crosscheck-dev/crosscheck/cases"
 	"github.com/crosscheck-dev/crosscheck/spec"
@@ -52,8 +51,8 @@ var localErrors = map[string]struct {
 	scheme string
 	reason spec.Reason
 }{
-	"net::ERR_INVALID_URL":    {"data:", spec.DataURLInvalid},
-	"net::ERR_FILE_NOT_FOUND": {"blob:", spec.BlobURLUnresolved},
+	"net::ERR_INVALID_URL":    {"data", spec.DataURLInvalid},
+	"net::ERR_FILE_NOT_FOUND": {"blob", spec.BlobURLUnresolved},
 }
 
 // consoleErrors maps Chrome's console messages for fetches it refuses
@@ -136,7 +135,7 @@ func judgeChrome(c *cases.Case, want cases.Result, o *Observation) (Verdict, err
 		v.Reason, v.BlockedAt = r, spec.StageRedirect
 		return v, nil
 	}
-	if l, ok := localErrors[o.ErrorText]; ok && len(o.Received) == 0 && strings.HasPrefix(strings.ToLower(c.Request.URL), l.scheme) {
+	if l, ok := localErrors[o.ErrorText]; ok && len(o.Received) == 0 && hasScheme(c.Request.URL, l.scheme) {
 		v.Reason, v.BlockedAt = l.reason, spec.StageRequest
 		return v, nil
 	}
@@ -185,10 +184,7 @@ func judgeChrome(c *cases.Case, want cases.Result, o *Observation) (Verdict, err
 		v.BlockedAt = lastStage(c, o.Received)
 		return v, nil
 	}
-	if want.Outcome == spec.Blocked && want.Reason == "" && want.BlockedAt == "" {
-		// The table records that Chrome blocks this case without naming a
-		// reason the model has (a recorded divergence): the network error
-		// is then Chrome's verdict, not a failure to run.
+	if unnamedBlock(want) {
 		return v, nil
 	}
 	return v, fmt.Errorf("network error without a CorsError: %s", v.Words)

@@ -100,6 +100,22 @@ func (r JSResult) networkError(msg string) bool {
 	return r.XHRError || r.Name == "TypeError" && r.Message == msg
 }
 
+// unnamedBlock reports whether want, the table's account of an engine, is
+// a block with neither stage nor reason: a recorded divergence where the
+// engine blocks the case without naming a rule the model has. A network
+// error the engine's words do not map is then its verdict, not a failure
+// to run.
+func unnamedBlock(want cases.Result) bool {
+	return want.Outcome == spec.Blocked && want.Reason == "" && want.BlockedAt == ""
+}
+
+// hasScheme reports whether raw is a URL of scheme (compared without
+// case).
+func hasScheme(raw, scheme string) bool {
+	s, _, ok := strings.Cut(strings.TrimSpace(raw), ":")
+	return ok && strings.EqualFold(s, scheme)
+}
+
 // lastStage is the stage of the last request the case server received for
 // a case, where a block the engine's words leave open is decided: a
 // preflight is stage preflight; an actual request answered with one of

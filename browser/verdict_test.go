@@ -55,6 +55,9 @@ func TestJudgeChrome(t *testing.T) {
 		{"too many redirects", oneHop,
 			Observation{JS: failed, LoadingFailed: true, ErrorText: "net::ERR_TOO_MANY_REDIRECTS", Received: []Received{get0, get1}},
 			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRedirect, Reason: spec.RedirectLimit}},
+		{"a data: URL Chrome cannot parse, scheme in any case", &cases.Case{Request: cases.Request{URL: " DATA:text/plain;base64,%"}},
+			Observation{JS: failed, LoadingFailed: true, ErrorText: "net::ERR_INVALID_URL"},
+			cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageRequest, Reason: spec.DataURLInvalid}},
 		{"a 407 to the preflight is blocked at the preflight", plain,
 			Observation{JS: failed, LoadingFailed: true, ErrorText: "net::ERR_UNEXPECTED_PROXY_AUTH", Received: []Received{options}},
 			cases.Result{Outcome: spec.Blocked, Preflight: &yes, BlockedAt: spec.StagePreflight, Reason: spec.ProxyAuthRequired}},
@@ -101,6 +104,8 @@ func TestJudgeChromeCouldNotRun(t *testing.T) {
 			Observation{JS: failed, DevToolsSent: true}, "no loadingFailed"},
 		{"timeout", plain,
 			Observation{JS: JSResult{Name: "TimeoutError", Message: "signal timed out"}}, "TimeoutError"},
+		{"net::ERR_INVALID_URL for an https: URL is no data: URL error", plain,
+			Observation{JS: failed, LoadingFailed: true, ErrorText: "net::ERR_INVALID_URL"}, "without a CorsError"},
 		{"a recorded reasonless Chrome block accepts a network error", recorded,
 			Observation{JS: failed, LoadingFailed: true, ErrorText: "net::ERR_ABORTED"}, ""},
 	}

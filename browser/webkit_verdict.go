@@ -2,7 +2,6 @@ package browser
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/crosscheck-dev/crosscheck/cases"
 	"github.com/crosscheck-dev/crosscheck/spec"
@@ -77,9 +76,7 @@ func judgeWebKit(c *cases.Case, want cases.Result, o *Observation) (Verdict, err
 		}
 	}
 	if !ok {
-		if want.Outcome == spec.Blocked && want.Reason == "" && want.BlockedAt == "" {
-			// A recorded divergence: the table says WebKit blocks this case
-			// without a reason the model has.
+		if unnamedBlock(want) {
 			return v, nil
 		}
 		return v, fmt.Errorf("blocked with words the verifier cannot map: %q", words)
@@ -93,11 +90,4 @@ func judgeWebKit(c *cases.Case, want cases.Result, o *Observation) (Verdict, err
 		v.BlockedAt = lastStage(c, o.Received)
 	}
 	return v, nil
-}
-
-// hasScheme reports whether raw is a URL of scheme (compared without
-// case).
-func hasScheme(raw, scheme string) bool {
-	s, _, ok := strings.Cut(strings.TrimSpace(raw), ":")
-	return ok && strings.EqualFold(s, scheme)
 }
