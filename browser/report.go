@@ -33,53 +33,48 @@ type Run struct {
 }
 
 // Result is one case as an engine ran it, next to the table and the model.
+// For a plain case its StepResult is the comparison. For a steps case Steps
+// compare each step and the StepResult sums them up: Expect, Want, Model
+// and Browser stay empty, the diffs are the steps' prefixed with "step N:",
+// DiffFields are "steps[i].field", CouldNotRun is the first step's reason
+// (or why the steps could not run), Observed is the whole case's evidence.
 type Result struct {
 	ID   string `json:"id"`
 	File string `json:"file,omitempty"`
-	// Expect is the case's expect: what the Fetch Standard requires.
+	StepResult
+	// Record is the browser record applied; nil when none covers the
+	// running version.
+	Record        *cases.BrowserRecord `json:"record,omitempty"`
+	BrowserAgrees bool                 `json:"browserAgrees"`
+	ModelAgrees   bool                 `json:"modelAgrees"`
+	Steps         []StepResult         `json:"steps,omitempty"`
+}
+
+// StepResult is one step of a case (a plain case is one step) as an engine
+// ran it, next to the table and the model.
+type StepResult struct {
+	// Expect is the step's expect: what the Fetch Standard requires.
 	Expect cases.Result `json:"expect"`
 	// Want is what the table says this engine does at this version: the
 	// record covering the version over expect, and the requests the case
 	// server must receive (the record's, else the model's trace).
 	Want cases.Result `json:"want"`
-	// Record is the browser record applied; nil when none covers the
-	// running version.
-	Record *cases.BrowserRecord `json:"record,omitempty"`
 	// Model is spec.Explain's verdict, with the requests its trace sends.
 	Model cases.Result `json:"model"`
 	// Browser is the engine's verdict, with the requests the case server
-	// received; nil when the case could not run.
+	// received; nil when the step could not run.
 	Browser *Verdict `json:"browser,omitempty"`
-	// CouldNotRun says why the engine gave no CORS verdict for the case.
+	// CouldNotRun says why the engine gave no CORS verdict.
 	CouldNotRun string `json:"couldNotRun,omitempty"`
 	// BrowserDiff and ModelDiff are cmp.Diff (-want +got) of the browser
 	// against Want and of the model against Expect; empty when they agree.
 	BrowserDiff string `json:"browserDiff,omitempty"`
 	ModelDiff   string `json:"modelDiff,omitempty"`
 	// DiffFields names the fields of Want the browser differs on.
-	DiffFields    []string `json:"diffFields,omitempty"`
-	BrowserAgrees bool     `json:"browserAgrees"`
-	ModelAgrees   bool     `json:"modelAgrees"`
+	DiffFields []string `json:"diffFields,omitempty"`
 	// Observed is the raw evidence: script result, the engine's report,
 	// what the case server received.
 	Observed *Observation `json:"observed,omitempty"`
-	// Steps, for a steps case, compare each step; the fields above then
-	// sum them up: Expect, Want, Model and Browser stay empty, the diffs
-	// are the steps' prefixed with "step N:", DiffFields are "steps[i].field".
-	Steps []StepResult `json:"steps,omitempty"`
-}
-
-// StepResult is one step of a steps case as an engine ran it.
-type StepResult struct {
-	Expect      cases.Result `json:"expect"`
-	Want        cases.Result `json:"want"`
-	Model       cases.Result `json:"model"`
-	Browser     *Verdict     `json:"browser,omitempty"`
-	CouldNotRun string       `json:"couldNotRun,omitempty"`
-	BrowserDiff string       `json:"browserDiff,omitempty"`
-	ModelDiff   string       `json:"modelDiff,omitempty"`
-	DiffFields  []string     `json:"diffFields,omitempty"`
-	Observed    *Observation `json:"observed,omitempty"`
 }
 
 // Exit codes of a report, as crosscheck's commands use them.

@@ -452,22 +452,15 @@ func runOne(ctx context.Context, sess Session, srv *server, batch []*item, resul
 func baseResult(c *cases.Case) Result {
 	r := Result{ID: c.Name(), File: c.File}
 	vs, traces := c.Model()
-	steps := c.Exchanges()
-	if !c.IsSequence() {
-		r.Expect = steps[0].Expect.Result()
-		r.Model = cases.ResultOf(vs[0], traces[0])
-		r.ModelDiff = cases.Diff(r.Expect, r.Model)
+	for k, st := range c.Exchanges() {
+		sr := StepResult{Expect: st.Expect.Result(), Model: cases.ResultOf(vs[k], traces[k])}
+		sr.ModelDiff = cases.Diff(sr.Expect, sr.Model)
+		r.Steps = append(r.Steps, sr)
+	}
+	if c.IsSequence() {
+		r.ModelDiff = stepDiffs(r.Steps, func(sr *StepResult) string { return sr.ModelDiff })
 	} else {
-		var diffs strings.Builder
-		for k := range steps {
-			sr := StepResult{Expect: steps[k].Expect.Result(), Model: cases.ResultOf(vs[k], traces[k])}
-			sr.ModelDiff = cases.Diff(sr.Expect, sr.Model)
-			if sr.ModelDiff != "" {
-				fmt.Fprintf(&diffs, "step %d:\n%s", k+1, sr.ModelDiff)
-			}
-			r.Steps = append(r.Steps, sr)
-		}
-		r.ModelDiff = diffs.String()
+		r.StepResult, r.Steps = r.Steps[0], nil
 	}
 	r.ModelAgrees = r.ModelDiff == ""
 	return r
@@ -476,42 +469,49 @@ func baseResult(c *cases.Case) Result {
 // finish compares the browser's verdicts with what the table says the
 // engine does.
 func finish(r *Result) {
-	if r.Steps == nil {
-		if r.Browser == nil {
-			if r.CouldNotRun == "" {
-				r.CouldNotRun = "not run"
-			}
-			return
+	switch {
+	case r.Steps == nil && r.Browser == nil:
+		if r.CouldNotRun == "" {
+			r.CouldNotRun = "not run"
 		}
-		r.BrowserDiff, r.DiffFields = compare(r.Want, r.Browser)
-		r.BrowserAgrees = r.BrowserDiff == ""
 		return
-	}
-	if r.CouldNotRun != "" {
+	case r.Steps == nil:
+		r.compareBrowser()
+	case r.CouldNotRun != "":
 		return
-	}
-	var diffs strings.Builder
-	for k := range r.Steps {
-		sr := &r.Steps[k]
-		sr.BrowserDiff, sr.DiffFields = compare(sr.Want, sr.Browser)
-		if sr.BrowserDiff != "" {
-			fmt.Fprintf(&diffs, "step %d:\n%s", k+1, sr.BrowserDiff)
+	default:
+		for k := range r.Steps {
+			sr := &r.Steps[k]
+			sr.compareBrowser()
 			for _, f := range sr.DiffFields {
 				r.DiffFields = append(r.DiffFields, fmt.Sprintf("steps[%d].%s", k, f))
 			}
 		}
+		r.BrowserDiff = stepDiffs(r.Steps, func(sr *StepResult) string { return sr.BrowserDiff })
 	}
-	r.BrowserDiff = diffs.String()
 	r.BrowserAgrees = r.BrowserDiff == ""
 }
 
-// compare diffs an engine's verdict against what the table wants of it.
-// A blocked verdict without a reason — the engine named no rule the model
-// has, or used words that cover several (WebKit) — is not compared on
-// the reason.
-func compare(want cases.Result, v *Verdict) (diff string, fields []string) {
-	if v.Outcome == spec.Blocked && v.Reason == "" {
+// stepDiffs joins one diff of each step that has one, each after a
+// "step N:" line.
+func stepDiffs(steps []StepResult, diff func(*StepResult) string) string {
+	var b strings.Builder
+	for k := range steps {
+		if d := diff(&steps[k]); d != "" {
+			fmt.Fprintf(&b, "step %d:\n%s", k+1, d)
+		}
+	}
+	return b.String()
+}
+
+// compareBrowser diffs the engine's verdict against what the table wants
+// of it. A blocked verdict without a reason — the engine named no rule the
+// model has, or used words that cover several (WebKit) — is not compared
+// on the reason.
+func (sr *StepResult) compareBrowser() {
+	want, got := sr.Want, sr.Browser.Result
+	if got.Outcome == spec.Blocked && got.Reason == "" {
 		want.Reason = ""
 	}
-	return cases.Diff(want, v.Result), cases.DiffFields(want, v.Result)
+	sr.BrowserDiff, sr.DiffFields = cases.Diff(want, got), cases.DiffFields(want, got)
 }
