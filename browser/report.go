@@ -144,7 +144,7 @@ func (r *Report) WriteText(w io.Writer) error {
 				continue
 			}
 			switch {
-			case x.Browser != nil && !x.BrowserAgrees:
+			case x.BrowserDiff != "": // a steps case has no Browser of its own
 				fmt.Fprintf(&b, "DISAGREE %s %s: %s", run.Engine, run.Version, x.ID)
 			case !x.ModelAgrees:
 				fmt.Fprintf(&b, "MODEL    %s", x.ID)

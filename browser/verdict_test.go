@@ -122,3 +122,73 @@ func TestJudgeChromeCouldNotRun(t *testing.T) {
 		})
 	}
 }
+
+// TestFinish compares verdicts with what the table wants, for a plain case
+// and per step for a steps case: a blocked verdict with no reason is not
+// compared on the reason, a steps case sums its steps' diffs up under
+// "step N:" and names the fields as steps[i].field, and the text report
+// shows the disagreement with the step's evidence.
+func TestFinish(t *testing.T) {
+	no := false
+	get := cases.Request{Origin: "https://app.example", URL: "https://api.example/a"}
+	acao := []cases.Header{{"Access-Control-Allow-Origin", "https://app.example"}}
+	blocked := cases.Expect{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageResponse, Reason: spec.ACAOMissing}
+	allowed := cases.Expect{Outcome: spec.Allowed, Preflight: &no}
+	steps := &cases.Case{ID: "t/steps", Steps: []cases.Step{
+		{Request: get, Response: cases.Response{Status: 200}, Expect: blocked},
+		{Request: get, Response: cases.Response{Status: 200, Headers: acao}, Expect: allowed},
+	}}
+	plain := &cases.Case{ID: "t/plain", Request: get, Response: cases.Response{Status: 200}, Expect: blocked}
+	unnamed := &Verdict{Result: cases.Result{Outcome: spec.Blocked, Preflight: &no, BlockedAt: spec.StageResponse}}
+
+	run := &Run{Engine: "chrome", Version: "156"}
+	for _, c := range []*cases.Case{plain, plain, steps} {
+		r := baseResult(c)
+		if !r.ModelAgrees {
+			t.Fatalf("%s: the model disagrees with expect:\n%s", c.ID, r.ModelDiff)
+		}
+		run.Results = append(run.Results, r)
+	}
+	plainRun, plainNotRun, stepsRun := &run.Results[0], &run.Results[1], &run.Results[2]
+	plainRun.Want, plainRun.Browser = blocked.Result(), unnamed
+	plainNotRun.Want = blocked.Result()
+	for k, e := range []cases.Expect{blocked, allowed} {
+		stepsRun.Steps[k].Want = e.Result()
+		stepsRun.Steps[k].Browser = unnamed
+	}
+	for i := range run.Results {
+		finish(&run.Results[i])
+	}
+
+	if !plainRun.BrowserAgrees || plainRun.BrowserDiff != "" {
+		t.Errorf("plain case blocked without a reason: agrees %v, diff:\n%s; want agreement (the reason is not compared)", plainRun.BrowserAgrees, plainRun.BrowserDiff)
+	}
+	if plainNotRun.CouldNotRun != "not run" || plainNotRun.BrowserAgrees {
+		t.Errorf("plain case without a verdict: couldNotRun %q, agrees %v; want \"not run\", false", plainNotRun.CouldNotRun, plainNotRun.BrowserAgrees)
+	}
+	if diff := cmp.Diff([]string{"steps[1].outcome"}, stepsRun.DiffFields); diff != "" {
+		t.Errorf("steps case DiffFields mismatch (-want +got):\n%s", diff)
+	}
+	if stepsRun.BrowserAgrees || stepsRun.Steps[0].BrowserDiff != "" || !strings.HasPrefix(stepsRun.BrowserDiff, "step 2:\n") ||
+		!strings.Contains(stepsRun.BrowserDiff, stepsRun.Steps[1].BrowserDiff) || stepsRun.Steps[1].BrowserDiff == "" {
+		t.Errorf("steps case: agrees %v, diff:\n%s\nwant step 2's diff alone", stepsRun.BrowserAgrees, stepsRun.BrowserDiff)
+	}
+	if a, d, n := run.Counts(); a != 1 || d != 1 || n != 1 {
+		t.Errorf("Counts() = %d, %d, %d; want 1 agree, 1 disagree, 1 could not run", a, d, n)
+	}
+
+	var out strings.Builder
+	if err := (&Report{Runs: []*Run{run}}).WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"NOT RUN  chrome 156: t/plain\n  could not run in chrome: not run\n",
+		"DISAGREE chrome 156: t/steps\n  differs on: steps[1].outcome\n",
+		"  chrome vs the table (expect, no record covers 156) (-want +got):\n    step 2:\n",
+		"chrome 156: 3 cases in 0s: 1 agree, 1 disagree, 1 could not run\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("WriteText output lacks %q; got:\n%s", want, out.String())
+		}
+	}
+}
