@@ -109,3 +109,36 @@ func TestCertHosts(t *testing.T) {
 		t.Errorf("certHosts mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestSchedule sorts items into lanes: untokened items apart from the
+// tokened ones even on one page, items whose steps wait on their own lane,
+// which takes one more page.
+func TestSchedule(t *testing.T) {
+	p := pageKey{url: "a"}
+	mk := func(id, token string, waitMs int) *item {
+		return &item{c: &cases.Case{ID: id}, page: p, token: token, key: "k" + id, steps: []scriptStep{{WaitMs: waitMs}}}
+	}
+	ids := func(bs [][]*item) [][]string {
+		var out [][]string
+		for _, b := range bs {
+			var s []string
+			for _, it := range b {
+				s = append(s, it.c.ID)
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	l := schedule([]*item{mk("1", "t1", 0), mk("2", "", 0), mk("3", "t3", 500), mk("4", "t4", 0), mk("5", "", 0)}, 8)
+	got := map[string][][]string{"waiting": ids(l.waiting), "tokened": ids(l.tokened), "loose": ids(l.loose)}
+	want := map[string][][]string{"waiting": {{"3"}}, "tokened": {{"1", "4"}}, "loose": {{"2", "5"}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("schedule mismatch (-want +got):\n%s", diff)
+	}
+	if n := l.pages(2); n != 3 {
+		t.Errorf("pages(2) with waiting batches = %d, want 3", n)
+	}
+	if n := schedule([]*item{mk("1", "t1", 0)}, 8).pages(2); n != 2 {
+		t.Errorf("pages(2) without waiting batches = %d, want 2", n)
+	}
+}

@@ -147,30 +147,19 @@ func verifyEngine(ctx context.Context, d Driver, cs []cases.Case, base []Result,
 			srv.add(newCaseRun(it.c, it.token))
 		}
 	}
-	// Cases whose steps wait (for preflight-cache entries to expire) run
-	// in batches of their own beside the others, on one more tab or page,
-	// so their waits do not add up with the rest of the run. Chrome sends
-	// request streams only over HTTP/2: its stream cases run in a second
-	// browser mapped to the case server's HTTP/2 listener.
-	var waiting, plain, loose, streams []*item
+	// Chrome sends request streams only over HTTP/2: its stream cases run
+	// in a second browser mapped to the case server's HTTP/2 listener.
+	var main, streams []*item
 	_, h2 := d.(h2Streamer)
 	for _, it := range items {
-		switch {
-		case h2 && it.streams():
+		if h2 && it.streams() {
 			streams = append(streams, it)
-		case it.token == "":
-			loose = append(loose, it)
-		case it.waits() > 0:
-			waiting = append(waiting, it)
-		default:
-			plain = append(plain, it)
+		} else {
+			main = append(main, it)
 		}
 	}
-	parallel := opts.Parallel
-	if len(waiting) > 0 {
-		parallel++
-	}
-	env := &Env{Port: srv.port(), Cert: cert, Authorities: certAuthorities(cs), Parallel: parallel, Log: logw}
+	plan := schedule(main, opts.BatchSize)
+	env := &Env{Port: srv.port(), Cert: cert, Authorities: certAuthorities(cs), Parallel: plan.pages(opts.Parallel), Log: logw}
 	for _, it := range items {
 		if it.c.IsSequence() {
 			env.Steps++
@@ -196,8 +185,7 @@ func verifyEngine(ctx context.Context, d Driver, cs []cases.Case, base []Result,
 		}
 	}
 	fmt.Fprintf(logw, "%s: %s, %d cases (%d runnable), case server 127.0.0.1:%d\n", d.Name(), run.Product, len(cs), len(items), srv.port())
-	jobs := append(batches(plain, opts.BatchSize), batches(loose, opts.BatchSize)...)
-	fatal := runBatches(ctx, sess, srv, batches(waiting, opts.BatchSize), jobs, opts.Parallel, results)
+	fatal := runBatches(ctx, sess, srv, plan, opts.Parallel, results)
 	if fatal == nil && len(streams) > 0 && ctx.Err() == nil {
 		fatal = runStreams(ctx, d, env, srv, streams, opts, results)
 	}
@@ -331,26 +319,59 @@ func runStreams(ctx context.Context, d Driver, env *Env, srv *server, items []*i
 	if err != nil {
 		return err
 	}
+	plan := schedule(items, opts.BatchSize)
 	e := *env
-	e.Port, e.Parallel = port, opts.Parallel
+	e.Port, e.Parallel = port, plan.pages(opts.Parallel)
 	sess, err := d.Start(ctx, &e)
 	if err != nil {
 		return fmt.Errorf("start the browser for request streams: %w", err)
 	}
 	defer sess.Close()
 	fmt.Fprintf(env.Log, "%s: %d cases with request streams over HTTP/2, case server 127.0.0.1:%d\n", d.Name(), len(items), port)
-	return runBatches(ctx, sess, srv, nil, batches(items, opts.BatchSize), opts.Parallel, results)
+	return runBatches(ctx, sess, srv, plan, opts.Parallel, results)
 }
 
-// runBatches runs jobs in sess, parallel at a time, in order, and the
-// waiting jobs (cases whose steps wait) beside them on one more worker, so
-// that their waits overlap the rest of the run. It stores each item's
-// verdict in results. Items whose URLs carry no token cannot be told apart
-// from another item fetching the same URL: their jobs run one at a time
-// after the other jobs (the waiting ones may still be sleeping: they fetch
-// only tokened https URLs). It returns an error only when the browser
-// failed (or ctx ended).
-func runBatches(ctx context.Context, sess Session, srv *server, waiting, jobs [][]*item, parallel int, results []Result) error {
+// lanes are a session's batches by how they may run. Cases whose steps
+// wait (for preflight-cache entries to expire) run on one more worker
+// beside the others, so their waits do not add up with the rest of the
+// run; they fetch only tokened URLs. Items whose URLs carry no token
+// cannot be told apart from another item fetching the same URL: their
+// batches run one at a time after the others.
+type lanes struct {
+	waiting, tokened, loose [][]*item
+}
+
+// schedule sorts items into lanes, each cut into batches of at most size.
+func schedule(items []*item, size int) lanes {
+	var waiting, tokened, loose []*item
+	for _, it := range items {
+		switch {
+		case it.token == "":
+			loose = append(loose, it)
+		case it.waits() > 0:
+			waiting = append(waiting, it)
+		default:
+			tokened = append(tokened, it)
+		}
+	}
+	return lanes{waiting: batches(waiting, size), tokened: batches(tokened, size), loose: batches(loose, size)}
+}
+
+// pages is how many batches run at once with parallel workers: one more
+// when some wait.
+func (l lanes) pages(parallel int) int {
+	if len(l.waiting) > 0 {
+		return parallel + 1
+	}
+	return parallel
+}
+
+// runBatches runs plan's batches in sess: the tokened ones parallel at a
+// time, in order, the waiting ones beside them on one more worker, the
+// loose ones one at a time after the tokened ones (the waiting ones may
+// still be sleeping). It stores each item's verdict in results. It returns
+// an error only when the browser failed (or ctx ended).
+func runBatches(ctx context.Context, sess Session, srv *server, plan lanes, parallel int, results []Result) error {
 	var mu sync.Mutex
 	var fatal error
 	failed := func() bool {
@@ -369,25 +390,17 @@ func runBatches(ctx context.Context, sess Session, srv *server, waiting, jobs []
 		}
 	}
 	var wg sync.WaitGroup
-	if len(waiting) > 0 {
+	if len(plan.waiting) > 0 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for _, j := range waiting {
+			for _, j := range plan.waiting {
 				if failed() {
 					return
 				}
 				runBatch(j)
 			}
 		}()
-	}
-	var tokened, loose [][]*item
-	for _, j := range jobs {
-		if j[0].token != "" {
-			tokened = append(tokened, j)
-		} else {
-			loose = append(loose, j)
-		}
 	}
 	queue := make(chan []*item)
 	var workers sync.WaitGroup
@@ -400,7 +413,7 @@ func runBatches(ctx context.Context, sess Session, srv *server, waiting, jobs []
 			}
 		}()
 	}
-	for _, j := range tokened {
+	for _, j := range plan.tokened {
 		if failed() {
 			break
 		}
@@ -408,7 +421,7 @@ func runBatches(ctx context.Context, sess Session, srv *server, waiting, jobs []
 	}
 	close(queue)
 	workers.Wait()
-	for _, j := range loose {
+	for _, j := range plan.loose {
 		if failed() {
 			break
 		}
