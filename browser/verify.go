@@ -114,9 +114,12 @@ func Verify(ctx context.Context, cs []cases.Case, opts Options) (*Report, error)
 	}
 	defer srv.close()
 
+	// What every engine's browser needs to reach the case server; each
+	// run sets Parallel and Steps.
+	env := Env{Port: srv.port(), Cert: cert, Authorities: certAuthorities(cs), Log: logw}
 	report := &Report{}
 	for ei, d := range engines {
-		run, err := verifyEngine(ctx, d, cs, base, fmt.Sprintf("%s%d", nonce, ei), srv, cert, opts, logw)
+		run, err := verifyEngine(ctx, d, cs, base, fmt.Sprintf("%s%d", nonce, ei), srv, env, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -131,7 +134,7 @@ func Verify(ctx context.Context, cs []cases.Case, opts Options) (*Report, error)
 }
 
 // verifyEngine runs every case in one engine.
-func verifyEngine(ctx context.Context, d Driver, cs []cases.Case, base []Result, nonce string, srv *server, cert *certificate, opts Options, logw io.Writer) (*Run, error) {
+func verifyEngine(ctx context.Context, d Driver, cs []cases.Case, base []Result, nonce string, srv *server, env Env, opts Options) (*Run, error) {
 	start := time.Now()
 	results := make([]Result, len(cs))
 	copy(results, base)
@@ -159,13 +162,13 @@ func verifyEngine(ctx context.Context, d Driver, cs []cases.Case, base []Result,
 		}
 	}
 	plan := schedule(main, opts.BatchSize)
-	env := &Env{Port: srv.port(), Cert: cert, Authorities: certAuthorities(cs), Parallel: plan.pages(opts.Parallel), Log: logw}
+	env.Parallel = plan.pages(opts.Parallel)
 	for _, it := range items {
 		if it.c.IsSequence() {
 			env.Steps++
 		}
 	}
-	sess, err := d.Start(ctx, env)
+	sess, err := d.Start(ctx, &env)
 	if err != nil {
 		return nil, err
 	}
@@ -184,10 +187,10 @@ func verifyEngine(ctx context.Context, d Driver, cs []cases.Case, base []Result,
 			results[i].Want = wants[0]
 		}
 	}
-	fmt.Fprintf(logw, "%s: %s, %d cases (%d runnable), case server 127.0.0.1:%d\n", d.Name(), run.Product, len(cs), len(items), srv.port())
+	fmt.Fprintf(env.Log, "%s: %s, %d cases (%d runnable), case server 127.0.0.1:%d\n", d.Name(), run.Product, len(cs), len(items), srv.port())
 	fatal := runBatches(ctx, sess, srv, plan, opts.Parallel, results)
 	if fatal == nil && len(streams) > 0 && ctx.Err() == nil {
-		fatal = runStreams(ctx, d, env, srv, streams, opts, results)
+		fatal = runStreams(ctx, d, &env, srv, streams, opts, results)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("browser run interrupted: %w", err)
