@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -173,15 +174,15 @@ func exposedNames(seen []string, caseHeaders []cases.Header) []string {
 	for _, h := range caseHeaders {
 		set[strings.ToLower(h[0])] = true
 	}
+	return slices.DeleteFunc(lowerSorted(seen), func(n string) bool { return !set[n] })
+}
+
+// lowerSorted is names lowercased, sorted and without duplicates; never nil.
+func lowerSorted(names []string) []string {
 	out := []string{}
-	done := map[string]bool{}
-	for _, n := range seen {
-		n = strings.ToLower(n)
-		if set[n] && !done[n] {
-			out = append(out, n)
-			done[n] = true
-		}
+	for _, n := range names {
+		out = append(out, strings.ToLower(n))
 	}
 	sort.Strings(out)
-	return out
+	return slices.Compact(out)
 }

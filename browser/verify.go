@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -299,16 +297,6 @@ func judgeStep(sess Session, it *item, k int, step *cases.Step, want cases.Resul
 	}
 	v.Sent = sentOf(o.Received)
 	return v, nil
-}
-
-// lowerSorted is names lowercased, sorted and without duplicates; never nil.
-func lowerSorted(names []string) []string {
-	out := []string{}
-	for _, n := range names {
-		out = append(out, strings.ToLower(n))
-	}
-	sort.Strings(out)
-	return slices.Compact(out)
 }
 
 // h2Streamer is implemented by drivers whose browser sends request
