@@ -185,7 +185,7 @@ func startFirefox(ctx context.Context, cfg firefoxConfig) (*firefox, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &firefox{dir: dir, profile: filepath.Join(dir, "profile"), out: &tailBuffer{max: 8 << 10}, exited: make(chan struct{})}
+	f := &firefox{dir: dir, profile: filepath.Join(dir, "profile"), out: newTailBuffer(), exited: make(chan struct{})}
 	home, tmp := filepath.Join(dir, "home"), filepath.Join(dir, "tmp")
 	files := map[string][]byte{
 		"user.js":           userJS(),
@@ -296,13 +296,7 @@ func filteredEnv() []string {
 }
 
 // output is the tail of Firefox's output, for error messages.
-func (f *firefox) output() string {
-	s := strings.TrimSpace(f.out.String())
-	if s == "" {
-		return ""
-	}
-	return "\nfirefox output (tail):\n" + s
-}
+func (f *firefox) output() string { return f.out.tail("firefox") }
 
 // close ends the browser and removes the run directory: SIGKILL to its
 // process group (the browser, its fork server and content processes) and

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -163,4 +164,38 @@ func removeAllRetry(dir string) {
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
+}
+
+// tailBuffer keeps the last max bytes written to it: a browser's output,
+// for error messages.
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+	max int
+}
+
+// newTailBuffer keeps the last 8 KiB of a run's output.
+func newTailBuffer() *tailBuffer { return &tailBuffer{max: 8 << 10} }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.max {
+		t.buf = t.buf[:copy(t.buf, t.buf[len(t.buf)-t.max:])]
+	}
+	return len(p), nil
+}
+
+// tail is what the buffer holds, introduced as who's output and set on a
+// line of its own, for the end of an error message; "" when nothing was
+// written.
+func (t *tailBuffer) tail(who string) string {
+	t.mu.Lock()
+	s := strings.TrimSpace(string(t.buf))
+	t.mu.Unlock()
+	if s == "" {
+		return ""
+	}
+	return "\n" + who + " output (tail):\n" + s
 }

@@ -184,7 +184,7 @@ func startWebKit(ctx context.Context, progs webkitPrograms, env *Env) (w *webkit
 	if err != nil {
 		return nil, caps, err
 	}
-	w = &webkit{dir: dir, out: &tailBuffer{max: 8 << 10}}
+	w = &webkit{dir: dir, out: newTailBuffer()}
 	defer func() {
 		if err != nil {
 			w.close()
@@ -486,13 +486,7 @@ func freePort() (int, error) {
 }
 
 // output is the tail of the processes' output, for error messages.
-func (w *webkit) output() string {
-	s := strings.TrimSpace(w.out.String())
-	if s == "" {
-		return ""
-	}
-	return "\nWebKit/Xvfb output (tail):\n" + s
-}
+func (w *webkit) output() string { return w.out.tail("WebKit/Xvfb") }
 
 // close stops every process of the run (SIGTERM, then SIGKILL for those still there after a moment), kills
 // any process that still carries the run's marker, removes what Xvfb
