@@ -77,7 +77,7 @@ type chromeConfig struct {
 // startChrome launches Chromium and opens its first tab. The browser lives
 // until close is called or parent ends.
 func startChrome(parent context.Context, cfg chromeConfig) (*chrome, error) {
-	dir, err := newRunDir(runDirPrefix, killProfileUsers)
+	dir, err := newRunDir(runDirPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -144,8 +144,3 @@ func (c *chrome) close() {
 // user data directory (Chrome passes it to all its children), looking again
 // until a few passes in a row find none.
 func killUsing(profile string) { killNaming("--user-data-dir=" + profile) }
-
-// killProfileUsers kills the processes that use the Chrome profile of the
-// run directory dir (see killUsing). It is what the sweep of stale
-// runDirPrefix directories kills, Chrome's and WebKit's alike.
-func killProfileUsers(dir string) { killUsing(filepath.Join(dir, "profile")) }

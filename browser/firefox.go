@@ -179,9 +179,7 @@ var bidiListening = regexp.MustCompile(`WebDriver BiDi listening on (ws://\S+)`)
 // The browser lives until close is called; if this process dies, the
 // kernel kills it (Pdeathsig) and its children see their parent go.
 func startFirefox(ctx context.Context, cfg firefoxConfig) (*firefox, error) {
-	// The sweep kills what names a stale run's directory (the crash
-	// helper starts a session of its own, see close).
-	dir, err := newRunDir(firefoxDirPrefix, killNaming, "profile", "home", "tmp")
+	dir, err := newRunDir(firefoxDirPrefix, "profile", "home", "tmp")
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,13 @@
 package browser
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTailBuffer(t *testing.T) {
@@ -24,5 +29,64 @@ func TestTailBuffer(t *testing.T) {
 	}
 	if got := b.tail("w"); !strings.HasSuffix(got, "\n"+strings.Repeat("z", 8)) || len(b.buf) != 8 {
 		t.Errorf("after a write longer than max: tail %q, %d bytes kept; want the last 8", got, len(b.buf))
+	}
+}
+
+// TestSweepKillsLeftoversOfEveryEngine leaves what a run killed with
+// SIGKILL leaves: its directory, named after a dead process, a process
+// that names the directory on its command line (Chrome, Firefox) and one
+// that only carries the run marker in its environment (WebKit). The next
+// run directory's sweep must kill both and remove the directory, and keep
+// this process's own.
+func TestSweepKillsLeftoversOfEveryEngine(t *testing.T) {
+	tmp := shortTempDir(t)
+	t.Setenv("TMPDIR", tmp)
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(tmp, runDirPrefix+strconv.Itoa(dead.Process.Pid)+"-1")
+	own := filepath.Join(tmp, runDirPrefix+strconv.Itoa(os.Getpid())+"-2")
+	for _, d := range []string{stale, own} {
+		if err := os.MkdirAll(filepath.Join(d, "profile"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// tail follows a file of the stale run: its command line names the
+	// directory, as a browser's names its profile.
+	log := filepath.Join(stale, "profile", "log")
+	if err := os.WriteFile(log, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	named := exec.Command("tail", "-f", log)
+	marked := exec.Command("sleep", "60")
+	marked.Env = append(os.Environ(), runEnvMarker+"="+stale)
+	exited := map[string]chan error{}
+	for name, cmd := range map[string]*exec.Cmd{"named": named, "marked": marked} {
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill() })
+		ch := make(chan error, 1)
+		go func() { ch <- cmd.Wait() }()
+		exited[name] = ch
+	}
+	dir, err := newRunDir(runDirPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	for name, ch := range exited {
+		select {
+		case <-ch:
+		case <-time.After(5 * time.Second):
+			t.Errorf("the %s process of the stale run still runs", name)
+		}
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the stale run directory remains (%v)", err)
+	}
+	if _, err := os.Stat(own); err != nil {
+		t.Errorf("the sweep removed a directory of this process: %v", err)
 	}
 }

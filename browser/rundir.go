@@ -38,10 +38,10 @@ func findBrowser(env string, candidates []string, errNo error, hint string) (str
 
 // newRunDir makes a run's private directory under the system temp
 // directory, <prefix><pid>-<random>, with the subdirectories subdirs, once
-// sweepStaleRunDirs(prefix, kill) has removed those of dead runs. On error
+// sweepStaleRunDirs(prefix) has removed those of dead runs. On error
 // nothing of it is left.
-func newRunDir(prefix string, kill func(dir string), subdirs ...string) (string, error) {
-	sweepStaleRunDirs(prefix, kill)
+func newRunDir(prefix string, subdirs ...string) (string, error) {
+	sweepStaleRunDirs(prefix)
 	dir, err := os.MkdirTemp("", prefix+strconv.Itoa(os.Getpid())+"-")
 	if err != nil {
 		return "", fmt.Errorf("run directory: %w", err)
@@ -57,8 +57,8 @@ func newRunDir(prefix string, kill func(dir string), subdirs ...string) (string,
 
 // sweepStaleRunDirs removes the run directories named prefix<pid>-… whose
 // process no longer exists (killed with SIGKILL, so no cleanup ran), each
-// once kill has killed what of its run may still be running.
-func sweepStaleRunDirs(prefix string, kill func(dir string)) {
+// once killLeftovers has killed what of its run may still be running.
+func sweepStaleRunDirs(prefix string) {
 	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"))
 	for _, m := range matches {
 		rest := strings.TrimPrefix(filepath.Base(m), prefix)
@@ -67,7 +67,7 @@ func sweepStaleRunDirs(prefix string, kill func(dir string)) {
 		if !ok || err != nil || pid == os.Getpid() || processAlive(pid) {
 			continue
 		}
-		kill(m)
+		killLeftovers(m)
 		os.RemoveAll(m)
 	}
 }
@@ -91,6 +91,17 @@ func killAll(list func() []int) {
 	}
 }
 
+// killLeftovers kills what a dead run whose directory was dir left
+// running, whichever engine it was: the processes whose command line names
+// the directory (Chrome passes its profile, under it, to every process it
+// starts; Firefox and its crash helper name theirs) and those whose
+// environment carries its run marker (WebKit's: Xvfb, MiniBrowser and its
+// helpers, WebKitWebDriver name no file of the run).
+func killLeftovers(dir string) {
+	killNaming(dir)
+	killMarked(dir)
+}
+
 // killNaming SIGKILLs every process whose command line contains s (see
 // killAll).
 func killNaming(s string) { killAll(func() []int { return processesNaming(s) }) }
@@ -99,6 +110,22 @@ func killNaming(s string) { killAll(func() []int { return processesNaming(s) }) 
 func processesNaming(s string) []int {
 	return processesMatching(func(cmd []byte) bool { return bytes.Contains(cmd, []byte(s)) })
 }
+
+// runEnvMarker is set in the environment of every process a WebKit run
+// starts, to the run's directory: its close and the sweep of stale runs
+// find stragglers by it.
+const runEnvMarker = "CROSSCHECK_RUN_DIR"
+
+// markedProcesses lists the live processes whose environment carries the
+// run marker for dir.
+func markedProcesses(dir string) []int {
+	want := []byte(runEnvMarker + "=" + dir + "\x00")
+	return processesWithEnv(func(env []byte) bool { return bytes.Contains(append(env, 0), want) })
+}
+
+// killMarked SIGKILLs every process carrying the marker for dir (see
+// killAll).
+func killMarked(dir string) { killAll(func() []int { return markedProcesses(dir) }) }
 
 // processesMatching lists the live (not zombie) processes whose command
 // line satisfies match. It finds nothing where /proc does not exist.

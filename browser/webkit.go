@@ -2,7 +2,6 @@ package browser
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -90,10 +89,6 @@ const WebKitInstallHint = "install WebKitGTK's WebDriver and Xvfb (Debian/Ubuntu
 	"DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends webkit2gtk-driver xvfb), " +
 	"or set " + WebKitDriverEnv + " and " + MiniBrowserEnv
 
-// runEnvMarker is set in the environment of every process a WebKit run
-// starts, to the run's directory: Close finds stragglers by it.
-const runEnvMarker = "CROSSCHECK_RUN_DIR"
-
 func init() { register(webkitDriver{}) }
 
 // webkitDriver runs cases in WebKitGTK's MiniBrowser.
@@ -180,7 +175,7 @@ func startWebKit(ctx context.Context, progs webkitPrograms, env *Env) (w *webkit
 	port, cert := env.Port, env.Cert
 	// The run directory's name is Chrome's (runDirPrefix): one sweep of
 	// stale ones serves both engines.
-	dir, err := newRunDir(runDirPrefix, killProfileUsers, "home", "cache", "data", "config", "runtime")
+	dir, err := newRunDir(runDirPrefix, "home", "cache", "data", "config", "runtime")
 	if err != nil {
 		return nil, caps, err
 	}
@@ -529,17 +524,6 @@ func (w *webkit) close() {
 		removeAllRetry(w.dir)
 	})
 }
-
-// markedProcesses lists the live processes whose environment carries the
-// run marker for dir.
-func markedProcesses(dir string) []int {
-	want := []byte(runEnvMarker + "=" + dir + "\x00")
-	return processesWithEnv(func(env []byte) bool { return bytes.Contains(append(env, 0), want) })
-}
-
-// killMarked SIGKILLs every process carrying the marker for dir (see
-// killAll).
-func killMarked(dir string) { killAll(func() []int { return markedProcesses(dir) }) }
 
 // removeXLeftovers removes the lock file and socket of display when they
 // still belong to the Xvfb that had pid (a killed Xvfb leaves them).
