@@ -3,7 +3,6 @@ package browser
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"io"
 	"net"
@@ -27,7 +26,7 @@ func fakeInspector(t *testing.T, rec *wkRecorder) (*inspector, <-chan map[string
 	go func() {
 		r := bufio.NewReader(server)
 		for {
-			p, err := readMaskedFrame(r)
+			_, p, err := readMaskedFrame(r)
 			if err != nil {
 				if err != io.EOF {
 					close(sent)
@@ -40,42 +39,6 @@ func fakeInspector(t *testing.T, rec *wkRecorder) (*inspector, <-chan map[string
 		}
 	}()
 	return in, sent
-}
-
-// readMaskedFrame reads one frame a client sent (masked, unfragmented,
-// as wsConn writes them) and returns its payload.
-func readMaskedFrame(r *bufio.Reader) ([]byte, error) {
-	var h [2]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return nil, err
-	}
-	n := uint64(h[1] & 0x7F)
-	switch n {
-	case 126:
-		var b [2]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return nil, err
-		}
-		n = uint64(binary.BigEndian.Uint16(b[:]))
-	case 127:
-		var b [8]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return nil, err
-		}
-		n = binary.BigEndian.Uint64(b[:])
-	}
-	var mask [4]byte
-	if _, err := io.ReadFull(r, mask[:]); err != nil {
-		return nil, err
-	}
-	p := make([]byte, n)
-	if _, err := io.ReadFull(r, p); err != nil {
-		return nil, err
-	}
-	for i := range p {
-		p[i] ^= mask[i&3]
-	}
-	return p, nil
 }
 
 // event feeds one protocol message to the inspector.
