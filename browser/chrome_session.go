@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,7 +62,9 @@ func (d chromeDriver) Start(ctx context.Context, env *Env) (Session, error) {
 		return nil, fmt.Errorf("read Chrome's version: %w%s", err, ch.output())
 	}
 	s.product = v.Product
-	_, ver, _ := cutProduct(v.Product)
+	// "Chrome/156.0.8078.114" (or "HeadlessChrome/…"): the version follows
+	// the last slash.
+	ver := v.Product[strings.LastIndexByte(v.Product, '/')+1:]
 	if s.version, err = cases.ParseVersion(ver); err != nil {
 		ch.close()
 		return nil, fmt.Errorf("the version of %q: %w", v.Product, err)
@@ -73,17 +76,6 @@ func (d chromeDriver) Start(ctx context.Context, env *Env) (Session, error) {
 		s.tabs <- &chromeTab{ctx: tctx, cancel: cancel}
 	}
 	return s, nil
-}
-
-// cutProduct splits "Chrome/156.0.8078.114" (or "HeadlessChrome/…") into
-// its name and version.
-func cutProduct(p string) (name, version string, ok bool) {
-	for i := len(p) - 1; i >= 0; i-- {
-		if p[i] == '/' {
-			return p[:i], p[i+1:], true
-		}
-	}
-	return p, "", false
 }
 
 // chromeSession is a running Chromium with a pool of tabs.

@@ -132,8 +132,8 @@ func findWebKit() (webkitPrograms, error) {
 		return found
 	}
 	p.driver = look(WebKitDriverEnv, "WebKitWebDriver")
-	if v := os.Getenv(MiniBrowserEnv); v != "" {
-		p.miniBrowser = look(MiniBrowserEnv, v)
+	if os.Getenv(MiniBrowserEnv) != "" {
+		p.miniBrowser = look(MiniBrowserEnv, "")
 	} else {
 		for _, g := range miniBrowserGlobs {
 			if m, _ := filepath.Glob(g); len(m) > 0 {
