@@ -196,7 +196,7 @@ func startFirefox(ctx context.Context, cfg firefoxConfig) (*firefox, error) {
 		}
 	}
 	f.cmd = exec.Command(cfg.execPath, "--headless", "--no-remote", "--remote-debugging-port=0", "--profile", f.profile)
-	f.cmd.Env = append(filteredEnv(),
+	f.cmd.Env = launchEnv(firefoxDropsEnv,
 		"HOME="+home, "TMPDIR="+tmp,
 		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"),
 		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
@@ -277,20 +277,11 @@ func (w *lineWatcher) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// filteredEnv is this process's environment without what startFirefox
-// sets itself.
-func filteredEnv() []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		switch {
-		case name == "HOME", name == "TMPDIR", name == "LANG", name == "MOZ_REMOTE_SETTINGS_DEVTOOLS",
-			strings.HasPrefix(name, "LC_"), strings.HasPrefix(name, "XDG_"), name == "DISPLAY", name == "WAYLAND_DISPLAY":
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
+// firefoxDropsEnv names the variables of this process's environment a
+// Firefox run does not inherit: no display (the browser is headless), and
+// no locale or XDG directory of the user's.
+func firefoxDropsEnv(name string) bool {
+	return name == "DISPLAY" || name == "WAYLAND_DISPLAY" || strings.HasPrefix(name, "LC_") || strings.HasPrefix(name, "XDG_")
 }
 
 // output is the tail of Firefox's output, for error messages.

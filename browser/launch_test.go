@@ -90,3 +90,31 @@ func TestSweepKillsLeftoversOfEveryEngine(t *testing.T) {
 		t.Errorf("the sweep removed a directory of this process: %v", err)
 	}
 }
+
+func TestLaunchEnv(t *testing.T) {
+	t.Setenv("HOME", "/home/user")
+	t.Setenv("DISPLAY", ":0")
+	t.Setenv("CROSSCHECK_TEST_KEPT", "yes")
+	env := launchEnv(func(name string) bool { return name == "DISPLAY" }, "HOME=/run/home", "LANG=C.UTF-8")
+	count := map[string]int{}
+	values := map[string]string{}
+	for _, kv := range env {
+		name, value, _ := strings.Cut(kv, "=")
+		count[name]++
+		values[name] = value
+	}
+	for name, n := range count {
+		if n > 1 {
+			t.Errorf("%s appears %d times", name, n)
+		}
+	}
+	want := map[string]string{"HOME": "/run/home", "LANG": "C.UTF-8", "CROSSCHECK_TEST_KEPT": "yes"}
+	for name, v := range want {
+		if values[name] != v {
+			t.Errorf("%s=%q, want %q", name, values[name], v)
+		}
+	}
+	if _, ok := values["DISPLAY"]; ok {
+		t.Error("DISPLAY was inherited, want it dropped")
+	}
+}

@@ -36,6 +36,25 @@ func findBrowser(env string, candidates []string, errNo error, hint string) (str
 	return "", fmt.Errorf("%w (looked for %s); %s", errNo, strings.Join(candidates, ", "), hint)
 }
 
+// launchEnv is the environment of a process a run starts: this
+// process's, without the variables the run sets and those drop names (what
+// of the user's session must not reach the browser), followed by set
+// ("NAME=value" each).
+func launchEnv(drop func(name string) bool, set ...string) []string {
+	ours := map[string]bool{}
+	for _, kv := range set {
+		name, _, _ := strings.Cut(kv, "=")
+		ours[name] = true
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); !ours[name] && !drop(name) {
+			env = append(env, kv)
+		}
+	}
+	return append(env, set...)
+}
+
 // newRunDir makes a run's private directory under the system temp
 // directory, <prefix><pid>-<random>, with the subdirectories subdirs, once
 // sweepStaleRunDirs(prefix) has removed those of dead runs. On error

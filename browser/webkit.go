@@ -288,26 +288,28 @@ func (w *webkit) command(name string, args ...string) *exec.Cmd {
 	// The browser's helpers inherit its output pipe: do not wait for them
 	// to close it.
 	cmd.WaitDelay = 500 * time.Millisecond
-	env := []string{
-		runEnvMarker + "=" + w.dir,
-		"HOME=" + filepath.Join(w.dir, "home"),
-		"XDG_CACHE_HOME=" + filepath.Join(w.dir, "cache"),
-		"XDG_DATA_HOME=" + filepath.Join(w.dir, "data"),
-		"XDG_CONFIG_HOME=" + filepath.Join(w.dir, "config"),
-		"XDG_RUNTIME_DIR=" + filepath.Join(w.dir, "runtime"),
-	}
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch strings.ToUpper(k) {
-		case "HOME", "DISPLAY", "WAYLAND_DISPLAY", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
-			"XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR",
-			"WEBKIT_INSPECTOR_SERVER", "WEBKIT_INSPECTOR_HTTP_SERVER", runEnvMarker:
-			continue
-		}
-		env = append(env, kv)
-	}
-	cmd.Env = env
+	cmd.Env = launchEnv(webkitDropsEnv,
+		runEnvMarker+"="+w.dir,
+		"HOME="+filepath.Join(w.dir, "home"),
+		"XDG_CACHE_HOME="+filepath.Join(w.dir, "cache"),
+		"XDG_DATA_HOME="+filepath.Join(w.dir, "data"),
+		"XDG_CONFIG_HOME="+filepath.Join(w.dir, "config"),
+		"XDG_RUNTIME_DIR="+filepath.Join(w.dir, "runtime"),
+	)
 	return cmd
+}
+
+// webkitDropsEnv names the variables of this process's environment a
+// WebKit run does not inherit: the user's display and proxies (the run has
+// its own X server, and MiniBrowser its --proxy), and inspector servers
+// (the run sets MiniBrowser's own).
+func webkitDropsEnv(name string) bool {
+	switch strings.ToUpper(name) {
+	case "DISPLAY", "WAYLAND_DISPLAY", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
+		"WEBKIT_INSPECTOR_SERVER", "WEBKIT_INSPECTOR_HTTP_SERVER":
+		return true
+	}
+	return false
 }
 
 // start starts cmd and remembers it for close.
