@@ -185,7 +185,7 @@ func (s *chromeSession) run(t *chromeTab, batch []*item) ([]Observation, error) 
 	fmt.Fprintf(s.log, "chrome: batch of %d from %s: fetches %s, events %s\n", len(batch), p.origin, t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
 	out := make([]Observation, len(batch))
 	for i, it := range batch {
-		logs := s.rec.get(it.key, len(it.steps))
+		logs := s.rec.stepLogs(it.key, len(it.steps))
 		if len(it.steps) == 1 {
 			out[i] = chromeObservation(js[i], logs[0])
 			continue

@@ -131,7 +131,7 @@ func TestInspectorEvents(t *testing.T) {
 		{"tok-3", wkLog{console: []string{"Fetch API cannot load https://api.example/__cc/tok-3/x. Connection terminated unexpectedly"}}},
 	}
 	for _, tt := range tests {
-		if diff := cmp.Diff([]wkLog{tt.want}, rec.get(tt.key, 1), cmp.AllowUnexported(wkLog{})); diff != "" {
+		if diff := cmp.Diff([]wkLog{tt.want}, rec.stepLogs(tt.key, 1), cmp.AllowUnexported(wkLog{})); diff != "" {
 			t.Errorf("log of %s mismatch (-want +got):\n%s", tt.key, diff)
 		}
 	}
@@ -219,7 +219,7 @@ func TestInspectorSteps(t *testing.T) {
 		{sent: true, failed: true, errorText: "Method PUT is not allowed by Access-Control-Allow-Methods."},
 		{console: []string{"No-Cors mode requires follow redirect mode", "Not allowed to request resource", "Fetch API cannot load " + url + " due to access control checks."}},
 	}
-	if diff := cmp.Diff(want, rec.get("tok", 3), cmp.AllowUnexported(wkLog{})); diff != "" {
+	if diff := cmp.Diff(want, rec.stepLogs("tok", 3), cmp.AllowUnexported(wkLog{})); diff != "" {
 		t.Errorf("steps mismatch (-want +got):\n%s", diff)
 	}
 	// Step 3 failed in script and has its words: nothing to wait for.

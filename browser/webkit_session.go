@@ -276,7 +276,7 @@ func (s *webkitSession) run(ctx context.Context, batch []*item) ([]Observation, 
 	fmt.Fprintf(s.log, "webkit: batch of %d from %s: fetches %s, events %s\n", len(batch), batch[0].page.origin, t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
 	out := make([]Observation, len(batch))
 	for i, it := range batch {
-		out[i] = wkObservation(js[i], s.rec.get(it.key, len(it.steps)))
+		out[i] = wkObservation(js[i], s.rec.stepLogs(it.key, len(it.steps)))
 	}
 	return out, nil
 }
