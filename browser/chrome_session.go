@@ -53,9 +53,6 @@ func (d chromeDriver) Start(ctx context.Context, env *Env) (Session, error) {
 		return nil, err
 	}
 	s := &chromeSession{ch: ch, rec: rec, log: env.Log}
-	if s.log == nil {
-		s.log = io.Discard
-	}
 	v, err := chromedp.CallBrowser(ch.ctx, cdpbrowser.GetVersion, cdp.Empty{})
 	if err != nil {
 		ch.close()

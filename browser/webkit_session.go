@@ -24,9 +24,6 @@ func (webkitDriver) Start(ctx context.Context, env *Env) (Session, error) {
 	s := &webkitSession{w: w, rec: newWKRecorder(), log: env.Log}
 	s.cond = sync.NewCond(&s.mu)
 	s.loadPage = s.load
-	if s.log == nil {
-		s.log = io.Discard
-	}
 	s.product = fmt.Sprintf("%s/%s (WebKitGTK)", caps.BrowserName, caps.BrowserVersion)
 	if s.version, err = cases.ParseVersion(caps.BrowserVersion); err != nil {
 		w.close()
