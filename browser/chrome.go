@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -78,11 +77,11 @@ type chromeConfig struct {
 // startChrome launches Chromium and opens its first tab. The browser lives
 // until close is called or parent ends.
 func startChrome(parent context.Context, cfg chromeConfig) (*chrome, error) {
-	dir, err := newRunDir(runDirPrefix, killProfileUsers)
+	dir, err := newRunDir(runDirPrefix)
 	if err != nil {
 		return nil, err
 	}
-	c := &chrome{dir: dir, profile: filepath.Join(dir, "profile"), out: &tailBuffer{max: 8 << 10}}
+	c := &chrome{dir: dir, profile: filepath.Join(dir, "profile"), out: newTailBuffer()}
 	tmp := dir // Chrome's TMPDIR: its singleton socket directory goes here
 	if len(tmp) > maxTmpDir {
 		os.RemoveAll(dir)
@@ -124,13 +123,7 @@ func startChrome(parent context.Context, cfg chromeConfig) (*chrome, error) {
 }
 
 // output is the tail of Chrome's output, for error messages.
-func (c *chrome) output() string {
-	s := strings.TrimSpace(c.out.String())
-	if s == "" {
-		return ""
-	}
-	return "\nchromium output (tail):\n" + s
-}
+func (c *chrome) output() string { return c.out.tail("chromium") }
 
 // close shuts the browser down gracefully (bounded), kills any process left
 // that uses the run's profile, and removes the run directory. It is safe to
@@ -151,31 +144,3 @@ func (c *chrome) close() {
 // user data directory (Chrome passes it to all its children), looking again
 // until a few passes in a row find none.
 func killUsing(profile string) { killNaming("--user-data-dir=" + profile) }
-
-// killProfileUsers kills the processes that use the Chrome profile of the
-// run directory dir (see killUsing). It is what the sweep of stale
-// runDirPrefix directories kills, Chrome's and WebKit's alike.
-func killProfileUsers(dir string) { killUsing(filepath.Join(dir, "profile")) }
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-	max int
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > t.max {
-		t.buf = append([]byte(nil), t.buf[len(t.buf)-t.max:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,16 +53,15 @@ func (d chromeDriver) Start(ctx context.Context, env *Env) (Session, error) {
 		return nil, err
 	}
 	s := &chromeSession{ch: ch, rec: rec, log: env.Log}
-	if s.log == nil {
-		s.log = io.Discard
-	}
 	v, err := chromedp.CallBrowser(ch.ctx, cdpbrowser.GetVersion, cdp.Empty{})
 	if err != nil {
 		ch.close()
 		return nil, fmt.Errorf("read Chrome's version: %w%s", err, ch.output())
 	}
 	s.product = v.Product
-	_, ver, _ := cutProduct(v.Product)
+	// "Chrome/156.0.8078.114" (or "HeadlessChrome/…"): the version follows
+	// the last slash.
+	ver := v.Product[strings.LastIndexByte(v.Product, '/')+1:]
 	if s.version, err = cases.ParseVersion(ver); err != nil {
 		ch.close()
 		return nil, fmt.Errorf("the version of %q: %w", v.Product, err)
@@ -73,17 +73,6 @@ func (d chromeDriver) Start(ctx context.Context, env *Env) (Session, error) {
 		s.tabs <- &chromeTab{ctx: tctx, cancel: cancel}
 	}
 	return s, nil
-}
-
-// cutProduct splits "Chrome/156.0.8078.114" (or "HeadlessChrome/…") into
-// its name and version.
-func cutProduct(p string) (name, version string, ok bool) {
-	for i := len(p) - 1; i >= 0; i-- {
-		if p[i] == '/' {
-			return p[:i], p[i+1:], true
-		}
-	}
-	return p, "", false
 }
 
 // chromeSession is a running Chromium with a pool of tabs.
@@ -193,7 +182,7 @@ func (s *chromeSession) run(t *chromeTab, batch []*item) ([]Observation, error) 
 	fmt.Fprintf(s.log, "chrome: batch of %d from %s: fetches %s, events %s\n", len(batch), p.origin, t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
 	out := make([]Observation, len(batch))
 	for i, it := range batch {
-		logs := s.rec.get(it.key, len(it.steps))
+		logs := s.rec.stepLogs(it.key, len(it.steps))
 		if len(it.steps) == 1 {
 			out[i] = chromeObservation(js[i], logs[0])
 			continue

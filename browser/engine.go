@@ -69,7 +69,7 @@ type Env struct {
 	// Steps is how many of the run's cases have steps, for engines that
 	// run those apart.
 	Steps int
-	// Log receives progress diagnostics.
+	// Log receives progress diagnostics; it is never nil.
 	Log io.Writer
 }
 

@@ -204,6 +204,40 @@ func checkPlanted(t *testing.T, r Result, want []string) bool {
 	return true
 }
 
+// plantedCommon are the cases every engine's planted file has
+// (testdata/planted.json and its twins), each with the fields the run
+// must name, in expect or in the engine's record, and only those; nil:
+// the case agrees. An engine's test adds the cases of its own file
+// (plantedWant).
+var plantedCommon = map[string][]string{
+	"planted/outcome":          {"outcome"},
+	"planted/preflight":        {"preflight"},
+	"planted/blocked-at":       {"blockedAt"},
+	"planted/reason":           {"reason"},
+	"planted/exposed-headers":  {"exposedHeaders"},
+	"planted/sent-acrh":        {"sent"},
+	"planted/sent-origin":      {"sent"},
+	"planted/preflight-count":  {"sent"},
+	"planted/actual-not-sent":  {"sent"},
+	"planted/record-preflight": {"preflight"},
+	"right/agrees":             nil,
+	"right/record-agrees":      nil,
+}
+
+// plantedCommonInExpect are the cases of plantedCommon whose wrong field
+// is in expect: the model disagrees with them too.
+var plantedCommonInExpect = map[string]bool{
+	"planted/outcome": true, "planted/preflight": true, "planted/blocked-at": true,
+	"planted/reason": true, "planted/exposed-headers": true,
+}
+
+// plantedWant is plantedCommon and more, an engine's own planted cases.
+func plantedWant(more map[string][]string) map[string][]string {
+	want := maps.Clone(plantedCommon)
+	maps.Copy(want, more)
+	return want
+}
+
 // checkPlantedRun checks the results of a run of planted disagreements:
 // each against the fields want names for its case (checkPlanted), and the
 // model against inExpect, the cases whose planted field is in expect

@@ -179,13 +179,11 @@ var bidiListening = regexp.MustCompile(`WebDriver BiDi listening on (ws://\S+)`)
 // The browser lives until close is called; if this process dies, the
 // kernel kills it (Pdeathsig) and its children see their parent go.
 func startFirefox(ctx context.Context, cfg firefoxConfig) (*firefox, error) {
-	// The sweep kills what names a stale run's directory (the crash
-	// helper starts a session of its own, see close).
-	dir, err := newRunDir(firefoxDirPrefix, killNaming, "profile", "home", "tmp")
+	dir, err := newRunDir(firefoxDirPrefix, "profile", "home", "tmp")
 	if err != nil {
 		return nil, err
 	}
-	f := &firefox{dir: dir, profile: filepath.Join(dir, "profile"), out: &tailBuffer{max: 8 << 10}, exited: make(chan struct{})}
+	f := &firefox{dir: dir, profile: filepath.Join(dir, "profile"), out: newTailBuffer(), exited: make(chan struct{})}
 	home, tmp := filepath.Join(dir, "home"), filepath.Join(dir, "tmp")
 	files := map[string][]byte{
 		"user.js":           userJS(),
@@ -198,7 +196,7 @@ func startFirefox(ctx context.Context, cfg firefoxConfig) (*firefox, error) {
 		}
 	}
 	f.cmd = exec.Command(cfg.execPath, "--headless", "--no-remote", "--remote-debugging-port=0", "--profile", f.profile)
-	f.cmd.Env = append(filteredEnv(),
+	f.cmd.Env = launchEnv(firefoxDropsEnv,
 		"HOME="+home, "TMPDIR="+tmp,
 		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"),
 		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
@@ -279,30 +277,15 @@ func (w *lineWatcher) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// filteredEnv is this process's environment without what startFirefox
-// sets itself.
-func filteredEnv() []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		switch {
-		case name == "HOME", name == "TMPDIR", name == "LANG", name == "MOZ_REMOTE_SETTINGS_DEVTOOLS",
-			strings.HasPrefix(name, "LC_"), strings.HasPrefix(name, "XDG_"), name == "DISPLAY", name == "WAYLAND_DISPLAY":
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
+// firefoxDropsEnv names the variables of this process's environment a
+// Firefox run does not inherit: no display (the browser is headless), and
+// no locale or XDG directory of the user's.
+func firefoxDropsEnv(name string) bool {
+	return name == "DISPLAY" || name == "WAYLAND_DISPLAY" || strings.HasPrefix(name, "LC_") || strings.HasPrefix(name, "XDG_")
 }
 
 // output is the tail of Firefox's output, for error messages.
-func (f *firefox) output() string {
-	s := strings.TrimSpace(f.out.String())
-	if s == "" {
-		return ""
-	}
-	return "\nfirefox output (tail):\n" + s
-}
+func (f *firefox) output() string { return f.out.tail("firefox") }
 
 // close ends the browser and removes the run directory: SIGKILL to its
 // process group (the browser, its fork server and content processes) and

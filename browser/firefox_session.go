@@ -163,10 +163,7 @@ func (s *firefoxSession) setUp(ctx context.Context, b *firefoxBrowser, n int) (b
 	defer cancel()
 	proxy := fmt.Sprintf("127.0.0.1:%d", s.env.Port)
 	var sess struct {
-		Capabilities struct {
-			BrowserName    string `json:"browserName"`
-			BrowserVersion string `json:"browserVersion"`
-		} `json:"capabilities"`
+		Capabilities wdCapabilities `json:"capabilities"`
 	}
 	caps := map[string]any{"alwaysMatch": map[string]any{
 		"acceptInsecureCerts": false,

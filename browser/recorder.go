@@ -149,18 +149,3 @@ func (r *recorder) wait(keys []string, deadline time.Time) {
 		r.cond.Wait()
 	}
 }
-
-// get returns a copy of the log of each of the first n steps of key.
-func (r *recorder) get(key string, n int) []netLog {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]netLog, n)
-	if c := r.logs[key]; c != nil {
-		for i := range out {
-			if i < len(c.steps) {
-				out[i] = *c.steps[i]
-			}
-		}
-	}
-	return out
-}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -35,12 +36,31 @@ func findBrowser(env string, candidates []string, errNo error, hint string) (str
 	return "", fmt.Errorf("%w (looked for %s); %s", errNo, strings.Join(candidates, ", "), hint)
 }
 
+// launchEnv is the environment of a process a run starts: this
+// process's, without the variables the run sets and those drop names (what
+// of the user's session must not reach the browser), followed by set
+// ("NAME=value" each).
+func launchEnv(drop func(name string) bool, set ...string) []string {
+	ours := map[string]bool{}
+	for _, kv := range set {
+		name, _, _ := strings.Cut(kv, "=")
+		ours[name] = true
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); !ours[name] && !drop(name) {
+			env = append(env, kv)
+		}
+	}
+	return append(env, set...)
+}
+
 // newRunDir makes a run's private directory under the system temp
 // directory, <prefix><pid>-<random>, with the subdirectories subdirs, once
-// sweepStaleRunDirs(prefix, kill) has removed those of dead runs. On error
+// sweepStaleRunDirs(prefix) has removed those of dead runs. On error
 // nothing of it is left.
-func newRunDir(prefix string, kill func(dir string), subdirs ...string) (string, error) {
-	sweepStaleRunDirs(prefix, kill)
+func newRunDir(prefix string, subdirs ...string) (string, error) {
+	sweepStaleRunDirs(prefix)
 	dir, err := os.MkdirTemp("", prefix+strconv.Itoa(os.Getpid())+"-")
 	if err != nil {
 		return "", fmt.Errorf("run directory: %w", err)
@@ -56,8 +76,8 @@ func newRunDir(prefix string, kill func(dir string), subdirs ...string) (string,
 
 // sweepStaleRunDirs removes the run directories named prefix<pid>-… whose
 // process no longer exists (killed with SIGKILL, so no cleanup ran), each
-// once kill has killed what of its run may still be running.
-func sweepStaleRunDirs(prefix string, kill func(dir string)) {
+// once killLeftovers has killed what of its run may still be running.
+func sweepStaleRunDirs(prefix string) {
 	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"))
 	for _, m := range matches {
 		rest := strings.TrimPrefix(filepath.Base(m), prefix)
@@ -66,7 +86,7 @@ func sweepStaleRunDirs(prefix string, kill func(dir string)) {
 		if !ok || err != nil || pid == os.Getpid() || processAlive(pid) {
 			continue
 		}
-		kill(m)
+		killLeftovers(m)
 		os.RemoveAll(m)
 	}
 }
@@ -90,6 +110,17 @@ func killAll(list func() []int) {
 	}
 }
 
+// killLeftovers kills what a dead run whose directory was dir left
+// running, whichever engine it was: the processes whose command line names
+// the directory (Chrome passes its profile, under it, to every process it
+// starts; Firefox and its crash helper name theirs) and those whose
+// environment carries its run marker (WebKit's: Xvfb, MiniBrowser and its
+// helpers, WebKitWebDriver name no file of the run).
+func killLeftovers(dir string) {
+	killNaming(dir)
+	killMarked(dir)
+}
+
 // killNaming SIGKILLs every process whose command line contains s (see
 // killAll).
 func killNaming(s string) { killAll(func() []int { return processesNaming(s) }) }
@@ -98,6 +129,22 @@ func killNaming(s string) { killAll(func() []int { return processesNaming(s) }) 
 func processesNaming(s string) []int {
 	return processesMatching(func(cmd []byte) bool { return bytes.Contains(cmd, []byte(s)) })
 }
+
+// runEnvMarker is set in the environment of every process a WebKit run
+// starts, to the run's directory: its close and the sweep of stale runs
+// find stragglers by it.
+const runEnvMarker = "CROSSCHECK_RUN_DIR"
+
+// markedProcesses lists the live processes whose environment carries the
+// run marker for dir.
+func markedProcesses(dir string) []int {
+	want := []byte(runEnvMarker + "=" + dir + "\x00")
+	return processesWithEnv(func(env []byte) bool { return bytes.Contains(append(env, 0), want) })
+}
+
+// killMarked SIGKILLs every process carrying the marker for dir (see
+// killAll).
+func killMarked(dir string) { killAll(func() []int { return markedProcesses(dir) }) }
 
 // processesMatching lists the live (not zombie) processes whose command
 // line satisfies match. It finds nothing where /proc does not exist.
@@ -163,4 +210,38 @@ func removeAllRetry(dir string) {
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
+}
+
+// tailBuffer keeps the last max bytes written to it: a browser's output,
+// for error messages.
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+	max int
+}
+
+// newTailBuffer keeps the last 8 KiB of a run's output.
+func newTailBuffer() *tailBuffer { return &tailBuffer{max: 8 << 10} }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.max {
+		t.buf = t.buf[:copy(t.buf, t.buf[len(t.buf)-t.max:])]
+	}
+	return len(p), nil
+}
+
+// tail is what the buffer holds, introduced as who's output and set on a
+// line of its own, for the end of an error message; "" when nothing was
+// written.
+func (t *tailBuffer) tail(who string) string {
+	t.mu.Lock()
+	s := strings.TrimSpace(string(t.buf))
+	t.mu.Unlock()
+	if s == "" {
+		return ""
+	}
+	return "\n" + who + " output (tail):\n" + s
 }

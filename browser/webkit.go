@@ -2,7 +2,6 @@ package browser
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -90,10 +89,6 @@ const WebKitInstallHint = "install WebKitGTK's WebDriver and Xvfb (Debian/Ubuntu
 	"DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends webkit2gtk-driver xvfb), " +
 	"or set " + WebKitDriverEnv + " and " + MiniBrowserEnv
 
-// runEnvMarker is set in the environment of every process a WebKit run
-// starts, to the run's directory: Close finds stragglers by it.
-const runEnvMarker = "CROSSCHECK_RUN_DIR"
-
 func init() { register(webkitDriver{}) }
 
 // webkitDriver runs cases in WebKitGTK's MiniBrowser.
@@ -137,8 +132,8 @@ func findWebKit() (webkitPrograms, error) {
 		return found
 	}
 	p.driver = look(WebKitDriverEnv, "WebKitWebDriver")
-	if v := os.Getenv(MiniBrowserEnv); v != "" {
-		p.miniBrowser = look(MiniBrowserEnv, v)
+	if os.Getenv(MiniBrowserEnv) != "" {
+		p.miniBrowser = look(MiniBrowserEnv, "")
 	} else {
 		for _, g := range miniBrowserGlobs {
 			if m, _ := filepath.Glob(g); len(m) > 0 {
@@ -180,11 +175,11 @@ func startWebKit(ctx context.Context, progs webkitPrograms, env *Env) (w *webkit
 	port, cert := env.Port, env.Cert
 	// The run directory's name is Chrome's (runDirPrefix): one sweep of
 	// stale ones serves both engines.
-	dir, err := newRunDir(runDirPrefix, killProfileUsers, "home", "cache", "data", "config", "runtime")
+	dir, err := newRunDir(runDirPrefix, "home", "cache", "data", "config", "runtime")
 	if err != nil {
 		return nil, caps, err
 	}
-	w = &webkit{dir: dir, out: &tailBuffer{max: 8 << 10}}
+	w = &webkit{dir: dir, out: newTailBuffer()}
 	defer func() {
 		if err != nil {
 			w.close()
@@ -293,26 +288,28 @@ func (w *webkit) command(name string, args ...string) *exec.Cmd {
 	// The browser's helpers inherit its output pipe: do not wait for them
 	// to close it.
 	cmd.WaitDelay = 500 * time.Millisecond
-	env := []string{
-		runEnvMarker + "=" + w.dir,
-		"HOME=" + filepath.Join(w.dir, "home"),
-		"XDG_CACHE_HOME=" + filepath.Join(w.dir, "cache"),
-		"XDG_DATA_HOME=" + filepath.Join(w.dir, "data"),
-		"XDG_CONFIG_HOME=" + filepath.Join(w.dir, "config"),
-		"XDG_RUNTIME_DIR=" + filepath.Join(w.dir, "runtime"),
-	}
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch strings.ToUpper(k) {
-		case "HOME", "DISPLAY", "WAYLAND_DISPLAY", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
-			"XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR",
-			"WEBKIT_INSPECTOR_SERVER", "WEBKIT_INSPECTOR_HTTP_SERVER", runEnvMarker:
-			continue
-		}
-		env = append(env, kv)
-	}
-	cmd.Env = env
+	cmd.Env = launchEnv(webkitDropsEnv,
+		runEnvMarker+"="+w.dir,
+		"HOME="+filepath.Join(w.dir, "home"),
+		"XDG_CACHE_HOME="+filepath.Join(w.dir, "cache"),
+		"XDG_DATA_HOME="+filepath.Join(w.dir, "data"),
+		"XDG_CONFIG_HOME="+filepath.Join(w.dir, "config"),
+		"XDG_RUNTIME_DIR="+filepath.Join(w.dir, "runtime"),
+	)
 	return cmd
+}
+
+// webkitDropsEnv names the variables of this process's environment a
+// WebKit run does not inherit: the user's display and proxies (the run has
+// its own X server, and MiniBrowser its --proxy), and inspector servers
+// (the run sets MiniBrowser's own).
+func webkitDropsEnv(name string) bool {
+	switch strings.ToUpper(name) {
+	case "DISPLAY", "WAYLAND_DISPLAY", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
+		"WEBKIT_INSPECTOR_SERVER", "WEBKIT_INSPECTOR_HTTP_SERVER":
+		return true
+	}
+	return false
 }
 
 // start starts cmd and remembers it for close.
@@ -486,13 +483,7 @@ func freePort() (int, error) {
 }
 
 // output is the tail of the processes' output, for error messages.
-func (w *webkit) output() string {
-	s := strings.TrimSpace(w.out.String())
-	if s == "" {
-		return ""
-	}
-	return "\nWebKit/Xvfb output (tail):\n" + s
-}
+func (w *webkit) output() string { return w.out.tail("WebKit/Xvfb") }
 
 // close stops every process of the run (SIGTERM, then SIGKILL for those still there after a moment), kills
 // any process that still carries the run's marker, removes what Xvfb
@@ -535,17 +526,6 @@ func (w *webkit) close() {
 		removeAllRetry(w.dir)
 	})
 }
-
-// markedProcesses lists the live processes whose environment carries the
-// run marker for dir.
-func markedProcesses(dir string) []int {
-	want := []byte(runEnvMarker + "=" + dir + "\x00")
-	return processesWithEnv(func(env []byte) bool { return bytes.Contains(append(env, 0), want) })
-}
-
-// killMarked SIGKILLs every process carrying the marker for dir (see
-// killAll).
-func killMarked(dir string) { killAll(func() []int { return markedProcesses(dir) }) }
 
 // removeXLeftovers removes the lock file and socket of display when they
 // still belong to the Xvfb that had pid (a killed Xvfb leaves them).

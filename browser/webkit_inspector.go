@@ -46,22 +46,6 @@ func newWKRecorder() *wkRecorder {
 	return r
 }
 
-// get returns a copy of the logs of the first n steps of key.
-func (r *wkRecorder) get(key string, n int) []wkLog {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]wkLog, n)
-	if c := r.logs[key]; c != nil {
-		for i := range out {
-			if i < len(c.steps) {
-				out[i] = *c.steps[i]
-				out[i].console = append([]string(nil), c.steps[i].console...)
-			}
-		}
-	}
-	return out
-}
-
 // wait blocks until every step of keys whose request was seen has ended
 // (loadingFinished or loadingFailed), and every step in failed (requests
 // that failed in script) has ended or has a console message, or until

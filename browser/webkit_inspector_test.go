@@ -3,7 +3,6 @@ package browser
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"io"
 	"net"
@@ -27,7 +26,7 @@ func fakeInspector(t *testing.T, rec *wkRecorder) (*inspector, <-chan map[string
 	go func() {
 		r := bufio.NewReader(server)
 		for {
-			p, err := readMaskedFrame(r)
+			_, p, err := readMaskedFrame(r)
 			if err != nil {
 				if err != io.EOF {
 					close(sent)
@@ -40,42 +39,6 @@ func fakeInspector(t *testing.T, rec *wkRecorder) (*inspector, <-chan map[string
 		}
 	}()
 	return in, sent
-}
-
-// readMaskedFrame reads one frame a client sent (masked, unfragmented,
-// as wsConn writes them) and returns its payload.
-func readMaskedFrame(r *bufio.Reader) ([]byte, error) {
-	var h [2]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return nil, err
-	}
-	n := uint64(h[1] & 0x7F)
-	switch n {
-	case 126:
-		var b [2]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return nil, err
-		}
-		n = uint64(binary.BigEndian.Uint16(b[:]))
-	case 127:
-		var b [8]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return nil, err
-		}
-		n = binary.BigEndian.Uint64(b[:])
-	}
-	var mask [4]byte
-	if _, err := io.ReadFull(r, mask[:]); err != nil {
-		return nil, err
-	}
-	p := make([]byte, n)
-	if _, err := io.ReadFull(r, p); err != nil {
-		return nil, err
-	}
-	for i := range p {
-		p[i] ^= mask[i&3]
-	}
-	return p, nil
 }
 
 // event feeds one protocol message to the inspector.
@@ -168,7 +131,7 @@ func TestInspectorEvents(t *testing.T) {
 		{"tok-3", wkLog{console: []string{"Fetch API cannot load https://api.example/__cc/tok-3/x. Connection terminated unexpectedly"}}},
 	}
 	for _, tt := range tests {
-		if diff := cmp.Diff([]wkLog{tt.want}, rec.get(tt.key, 1), cmp.AllowUnexported(wkLog{})); diff != "" {
+		if diff := cmp.Diff([]wkLog{tt.want}, rec.stepLogs(tt.key, 1), cmp.AllowUnexported(wkLog{})); diff != "" {
 			t.Errorf("log of %s mismatch (-want +got):\n%s", tt.key, diff)
 		}
 	}
@@ -256,7 +219,7 @@ func TestInspectorSteps(t *testing.T) {
 		{sent: true, failed: true, errorText: "Method PUT is not allowed by Access-Control-Allow-Methods."},
 		{console: []string{"No-Cors mode requires follow redirect mode", "Not allowed to request resource", "Fetch API cannot load " + url + " due to access control checks."}},
 	}
-	if diff := cmp.Diff(want, rec.get("tok", 3), cmp.AllowUnexported(wkLog{})); diff != "" {
+	if diff := cmp.Diff(want, rec.stepLogs("tok", 3), cmp.AllowUnexported(wkLog{})); diff != "" {
 		t.Errorf("steps mismatch (-want +got):\n%s", diff)
 	}
 	// Step 3 failed in script and has its words: nothing to wait for.

@@ -24,9 +24,6 @@ func (webkitDriver) Start(ctx context.Context, env *Env) (Session, error) {
 	s := &webkitSession{w: w, rec: newWKRecorder(), log: env.Log}
 	s.cond = sync.NewCond(&s.mu)
 	s.loadPage = s.load
-	if s.log == nil {
-		s.log = io.Discard
-	}
 	s.product = fmt.Sprintf("%s/%s (WebKitGTK)", caps.BrowserName, caps.BrowserVersion)
 	if s.version, err = cases.ParseVersion(caps.BrowserVersion); err != nil {
 		w.close()
@@ -276,7 +273,7 @@ func (s *webkitSession) run(ctx context.Context, batch []*item) ([]Observation, 
 	fmt.Fprintf(s.log, "webkit: batch of %d from %s: fetches %s, events %s\n", len(batch), batch[0].page.origin, t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
 	out := make([]Observation, len(batch))
 	for i, it := range batch {
-		out[i] = wkObservation(js[i], s.rec.get(it.key, len(it.steps)))
+		out[i] = wkObservation(js[i], s.rec.stepLogs(it.key, len(it.steps)))
 	}
 	return out, nil
 }

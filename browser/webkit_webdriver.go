@@ -76,7 +76,9 @@ func (w *webDriver) do(ctx context.Context, method, path string, body any, out a
 	return nil
 }
 
-// wdCapabilities is what a new session reports about the browser.
+// wdCapabilities is what a new session reports about the browser: the
+// W3C capabilities classic WebDriver's POST /session and WebDriver BiDi's
+// session.new both answer with.
 type wdCapabilities struct {
 	BrowserName    string `json:"browserName"`
 	BrowserVersion string `json:"browserVersion"`

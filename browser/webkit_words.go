@@ -194,20 +194,16 @@ func webkitWords(text string) (w webkitWord, ok bool) {
 	if loc := webkitRedirectPrefix.FindStringIndex(text); loc != nil {
 		inner := text[loc[1]:]
 		for _, list := range [][]webkitWord{webkitRedirectWords, webkitCORSCheck} {
-			for _, w := range list {
-				if w.re.MatchString(inner) {
-					w.stage = spec.StageRedirect
-					return w, true
-				}
+			if w, ok := matchWebKitWord(list, inner); ok {
+				w.stage = spec.StageRedirect
+				return w, true
 			}
 		}
 		return webkitWord{}, false
 	}
 	for _, list := range [][]webkitWord{webkitCORSCheck, webkitNetworkWords, webkitRequestWords} {
-		for _, w := range list {
-			if w.re.MatchString(text) {
-				return w, true
-			}
+		if w, ok := matchWebKitWord(list, text); ok {
+			return w, true
 		}
 	}
 	return webkitWord{}, false

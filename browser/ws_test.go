@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,36 +81,53 @@ func frame(b0 byte, payload []byte) []byte {
 	return append(out, payload...)
 }
 
-// readClientFrame reads one frame the client sent, checks it is masked
-// and unmasks it.
+// readClientFrame reads one frame the client sent (readMaskedFrame).
 func (p *wsPeer) readClientFrame(t *testing.T) (op byte, payload []byte) {
-	var h [2]byte
-	if _, err := io.ReadFull(p.br, h[:]); err != nil {
+	op, payload, err := readMaskedFrame(p.br)
+	if err != nil {
 		t.Errorf("read a client frame: %v", err)
-		return 0, nil
+	}
+	return op, payload
+}
+
+// readMaskedFrame reads one frame a client sent (unfragmented, as wsConn
+// writes them), checks it is masked and returns its opcode and unmasked
+// payload.
+func readMaskedFrame(r *bufio.Reader) (op byte, payload []byte, err error) {
+	var h [2]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return 0, nil, err
 	}
 	if h[1]&0x80 == 0 {
-		t.Error("a client frame is not masked")
+		return 0, nil, errors.New("a client frame is not masked")
 	}
 	n := uint64(h[1] & 0x7F)
 	switch n {
 	case 126:
 		var b [2]byte
-		io.ReadFull(p.br, b[:])
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return 0, nil, err
+		}
 		n = uint64(binary.BigEndian.Uint16(b[:]))
 	case 127:
 		var b [8]byte
-		io.ReadFull(p.br, b[:])
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return 0, nil, err
+		}
 		n = binary.BigEndian.Uint64(b[:])
 	}
 	var mask [4]byte
-	io.ReadFull(p.br, mask[:])
+	if _, err := io.ReadFull(r, mask[:]); err != nil {
+		return 0, nil, err
+	}
 	payload = make([]byte, n)
-	io.ReadFull(p.br, payload)
+	if _, err := io.ReadFull(r, payload); err != nil {
+		return 0, nil, err
+	}
 	for i := range payload {
 		payload[i] ^= mask[i&3]
 	}
-	return h[0] & 0x0F, payload
+	return h[0] & 0x0F, payload, nil
 }
 
 func TestWSMessages(t *testing.T) {
@@ -226,9 +244,9 @@ func TestBiDiCalls(t *testing.T) {
 			// An event first, then the answer.
 			p.c.Write(frame(0x81, []byte(`{"type":"event","method":"log.entryAdded","params":{"text":"hi"}}`)))
 			if cmd.Method == "script.evaluate" {
-				p.c.Write(frame(0x81, []byte(`{"type":"error","id":`+itoa(cmd.ID)+`,"error":"no such frame","message":"gone"}`)))
+				p.c.Write(frame(0x81, []byte(`{"type":"error","id":`+strconv.Itoa(cmd.ID)+`,"error":"no such frame","message":"gone"}`)))
 			} else {
-				p.c.Write(frame(0x81, []byte(`{"type":"success","id":`+itoa(cmd.ID)+`,"result":{"value":42}}`)))
+				p.c.Write(frame(0x81, []byte(`{"type":"success","id":`+strconv.Itoa(cmd.ID)+`,"result":{"value":42}}`)))
 			}
 		}
 		p.c.Write(frame(0x88, nil))
@@ -260,9 +278,4 @@ func TestBiDiCalls(t *testing.T) {
 	if err := b.call(context.Background(), "session.end", nil, nil); !errors.Is(err, errBiDiGone) {
 		t.Errorf("a call after the connection closed: %v, want errBiDiGone", err)
 	}
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
