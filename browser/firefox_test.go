@@ -231,16 +231,7 @@ func BenchmarkEmbeddedTableFirefox(b *testing.B) { firefoxUnderTest.benchTable(b
 // itself succeeds. The trust is per host and port, not browser-wide.
 func TestFirefoxTrustsOnlyTheOverriddenAuthorities(t *testing.T) {
 	firefoxUnderTest.need(t)
-	hosts := []string{"api.example", "app.example"}
-	cert, err := newCertificate(hosts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := newServer(cert, hosts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.close()
+	srv, cert := newTestServer(t)
 	ok := cases.Response{Status: 200, Headers: []cases.Header{{"Access-Control-Allow-Origin", "*"}}}
 	cs := []cases.Case{
 		{ID: "trust/same-host", Request: cases.Request{Origin: "https://app.example", URL: "https://app.example/x"}, Response: ok},
